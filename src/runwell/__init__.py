@@ -1,0 +1,96 @@
+"""runwell: track experiments, package projects, manage models; speaks MLflow's formats.
+
+    import runwell
+    runwell.set_experiment("wine")
+    with runwell.start_run(run_name="baseline"):
+        runwell.log_param("alpha", 0.5)
+        runwell.log_metric("loss", 0.25, step=1)
+"""
+
+from runwell import artifacts, data
+from runwell._version import __version__
+from runwell.entities import Experiment, Metric, Param, Run, RunStatus, RunTag, ViewType
+from runwell.errors import ErrorCode, RunwellError
+from runwell.tracking.client import RunwellClient
+from runwell.tracking.fluent import (
+    ActiveRun,
+    active_run,
+    create_experiment,
+    delete_experiment,
+    delete_run,
+    delete_tag,
+    end_run,
+    get_artifact_uri,
+    get_experiment,
+    get_experiment_by_name,
+    get_run,
+    get_tracking_uri,
+    last_active_run,
+    log_artifact,
+    log_artifacts,
+    log_dict,
+    log_figure,
+    log_image,
+    log_input,
+    log_metric,
+    log_metrics,
+    log_param,
+    log_params,
+    log_table,
+    log_text,
+    search_experiments,
+    search_runs,
+    set_experiment,
+    set_tag,
+    set_tags,
+    set_tracking_uri,
+    start_run,
+)
+
+__all__ = [
+    "ActiveRun",
+    "ErrorCode",
+    "Experiment",
+    "Metric",
+    "Param",
+    "Run",
+    "RunStatus",
+    "RunTag",
+    "RunwellClient",
+    "RunwellError",
+    "ViewType",
+    "__version__",
+    "active_run",
+    "artifacts",
+    "create_experiment",
+    "data",
+    "delete_experiment",
+    "delete_run",
+    "delete_tag",
+    "end_run",
+    "get_artifact_uri",
+    "get_experiment",
+    "get_experiment_by_name",
+    "get_run",
+    "get_tracking_uri",
+    "last_active_run",
+    "log_artifact",
+    "log_artifacts",
+    "log_dict",
+    "log_figure",
+    "log_image",
+    "log_input",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "log_table",
+    "log_text",
+    "search_experiments",
+    "search_runs",
+    "set_experiment",
+    "set_tag",
+    "set_tags",
+    "set_tracking_uri",
+    "start_run",
+]

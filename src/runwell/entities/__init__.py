@@ -1,0 +1,43 @@
+"""Entities: frozen value objects that do no I/O."""
+
+from runwell.entities.dataset import Dataset, DatasetInput, InputTag
+from runwell.entities.experiment import Experiment
+from runwell.entities.file_info import FileInfo
+from runwell.entities.lifecycle import LifecycleStage, ViewType
+from runwell.entities.metric import Metric
+from runwell.entities.page import Page
+from runwell.entities.param import Param
+from runwell.entities.run import (
+    ModelInput,
+    ModelOutput,
+    Run,
+    RunData,
+    RunInfo,
+    RunInputs,
+    RunOutputs,
+)
+from runwell.entities.run_status import RunStatus
+from runwell.entities.tag import ExperimentTag, RunTag
+
+__all__ = [
+    "Dataset",
+    "DatasetInput",
+    "Experiment",
+    "ExperimentTag",
+    "FileInfo",
+    "InputTag",
+    "LifecycleStage",
+    "Metric",
+    "ModelInput",
+    "ModelOutput",
+    "Page",
+    "Param",
+    "Run",
+    "RunData",
+    "RunInfo",
+    "RunInputs",
+    "RunOutputs",
+    "RunStatus",
+    "RunTag",
+    "ViewType",
+]

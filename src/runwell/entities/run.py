@@ -1,0 +1,93 @@
+"""Run: one execution, with its info, logged data, inputs and outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from runwell.entities.dataset import DatasetInput
+from runwell.entities.lifecycle import LifecycleStage
+from runwell.entities.metric import Metric
+from runwell.entities.param import Param
+from runwell.entities.run_status import RunStatus
+from runwell.entities.tag import RunTag
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunInfo:
+    """What identifies a run and where it stands."""
+
+    run_id: str
+    experiment_id: str
+    run_name: str
+    user_id: str
+    status: RunStatus
+    start_time: int
+    end_time: int | None
+    artifact_uri: str
+    lifecycle_stage: LifecycleStage = LifecycleStage.ACTIVE
+
+    @property
+    def run_uuid(self) -> str:
+        """MLflow's deprecated twin of ``run_id``."""
+        return self.run_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunData:
+    """Latest metric values, params and tags of a run."""
+
+    metrics: tuple[Metric, ...] = ()
+    params: tuple[Param, ...] = ()
+    tags: tuple[RunTag, ...] = ()
+
+    @property
+    def metric_dict(self) -> dict[str, float]:
+        return {m.key: m.value for m in self.metrics}
+
+    @property
+    def param_dict(self) -> dict[str, str]:
+        return {p.key: p.value for p in self.params}
+
+    @property
+    def tag_dict(self) -> dict[str, str]:
+        return {t.key: t.value for t in self.tags}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelInput:
+    """A logged model a run consumed."""
+
+    model_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelOutput:
+    """A logged model a run produced, at a step."""
+
+    model_id: str
+    step: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunInputs:
+    """Datasets and models a run consumed."""
+
+    dataset_inputs: tuple[DatasetInput, ...] = ()
+    model_inputs: tuple[ModelInput, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunOutputs:
+    """Models a run produced."""
+
+    model_outputs: tuple[ModelOutput, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Run:
+    """A run: info, data, inputs and outputs."""
+
+    info: RunInfo
+    data: RunData = RunData()
+    inputs: RunInputs = RunInputs()
+    outputs: RunOutputs = RunOutputs()

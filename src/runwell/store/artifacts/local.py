@@ -1,0 +1,143 @@
+"""LocalArtifactRepo: artifacts in a directory of the local filesystem.
+
+Files are written to a temporary name in the target directory and renamed into place, so a
+reader never sees half a file and a crash leaves no truncated artifact behind.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import shutil
+import tempfile
+from pathlib import Path
+
+from runwell.entities import FileInfo
+from runwell.errors import InvalidArgument, NotFound
+from runwell.store import uri as uris
+
+
+def check_relative_path(path: str | None, what: str = "artifact_path") -> str:
+    """A relative POSIX path without ``..``, backslashes or absolute forms; '' for the root."""
+    if path is None or path in ("", "."):
+        return ""
+    if "\\" in path or "\x00" in path or "#" in path:
+        raise InvalidArgument(f"Invalid {what} '{path}': backslashes, NUL and '#' are not allowed.")
+    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+        raise InvalidArgument(f"Invalid {what} '{path}': expected a relative path.")
+    normal = posixpath.normpath(path)
+    if normal == ".." or normal.startswith("../") or ".." in path.split("/"):
+        raise InvalidArgument(f"Invalid {what} '{path}': '..' segments are not allowed.")
+    return "" if normal == "." else normal
+
+
+class LocalArtifactRepo:
+    """Artifacts under a local directory given as a path or ``file:`` URI."""
+
+    def __init__(self, root_uri: str) -> None:
+        self.root_uri = root_uri
+        path = uris.local_path(root_uri)
+        if path is None:
+            raise InvalidArgument(f"Not a local artifact URI: '{root_uri}'.")
+        self.root = Path(path)
+
+    def _resolve(self, artifact_path: str | None) -> Path:
+        relative = check_relative_path(artifact_path)
+        target = (self.root / relative) if relative else self.root
+        root = self.root.resolve()
+        resolved = target.resolve()
+        if resolved != root and root not in resolved.parents:
+            raise InvalidArgument(f"Invalid artifact path '{artifact_path}': outside the root.")
+        return target
+
+    def log_artifact(self, local_file: str, artifact_path: str | None = None) -> None:
+        source = Path(local_file)
+        if not source.is_file():
+            raise NotFound(f"No such file to log as an artifact: '{local_file}'.")
+        directory = self._resolve(artifact_path)
+        directory.mkdir(parents=True, exist_ok=True)
+        self._copy_atomic(source, directory / source.name)
+
+    def log_artifacts(self, local_dir: str, artifact_path: str | None = None) -> None:
+        source = Path(local_dir)
+        if not source.is_dir():
+            raise NotFound(f"No such directory to log as artifacts: '{local_dir}'.")
+        destination = self._resolve(artifact_path)
+        for dirpath, _dirnames, filenames in os.walk(source):
+            relative = Path(dirpath).relative_to(source)
+            target_dir = destination / relative
+            target_dir.mkdir(parents=True, exist_ok=True)
+            for name in filenames:
+                self._copy_atomic(Path(dirpath, name), target_dir / name)
+
+    def write_bytes(self, artifact_file: str, data: bytes) -> None:
+        if not check_relative_path(artifact_file, "artifact_file"):
+            raise InvalidArgument("Invalid artifact_file '': expected a file name.")
+        target = self._resolve(artifact_file)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def read_bytes(self, artifact_file: str) -> bytes:
+        target = self._resolve(artifact_file)
+        if not target.is_file():
+            raise NotFound(f"No artifact at '{artifact_file}' under {self.root_uri}.")
+        return target.read_bytes()
+
+    @staticmethod
+    def _copy_atomic(source: Path, target: Path) -> None:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        os.close(fd)
+        try:
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def list_artifacts(self, path: str | None = None) -> list[FileInfo]:
+        relative = check_relative_path(path)
+        directory = self._resolve(relative)
+        if not directory.is_dir():
+            return []
+        infos = []
+        for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+            if entry.name.startswith(".tmp-"):
+                continue
+            child = posixpath.join(relative, entry.name) if relative else entry.name
+            if entry.is_dir():
+                infos.append(FileInfo(path=child, is_dir=True))
+            else:
+                infos.append(FileInfo(path=child, is_dir=False, file_size=entry.stat().st_size))
+        return infos
+
+    def download_artifacts(self, artifact_path: str, dst_path: str) -> str:
+        source = self._resolve(artifact_path)
+        if not source.exists():
+            raise NotFound(f"No artifact at '{artifact_path}' under {self.root_uri}.")
+        destination = Path(dst_path)
+        relative = check_relative_path(artifact_path)
+        target = destination / relative if relative else destination
+        if source.is_dir():
+            shutil.copytree(source, target, dirs_exist_ok=True, ignore=_skip_temp)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        return str(target)
+
+    def delete_artifacts(self, artifact_path: str | None = None) -> None:
+        target = self._resolve(artifact_path)
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+
+
+def _skip_temp(_dir: str, names: list[str]) -> list[str]:
+    return [n for n in names if n.startswith(".tmp-")]

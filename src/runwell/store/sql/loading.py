@@ -1,0 +1,176 @@
+"""Turning rows into entities, for one run or ten thousand at once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from runwell.entities import (
+    Dataset,
+    DatasetInput,
+    Experiment,
+    ExperimentTag,
+    InputTag,
+    LifecycleStage,
+    Metric,
+    Param,
+    Run,
+    RunData,
+    RunInfo,
+    RunInputs,
+    RunStatus,
+    RunTag,
+)
+from runwell.store.sql import codec
+from runwell.store.sql.rows import (
+    datasets,
+    experiment_tags,
+    experiments,
+    latest_metrics,
+    params,
+    run_input_tags,
+    run_inputs,
+    runs,
+    tags,
+)
+
+# Keeps IN lists well under every driver's bound-parameter limit.
+_CHUNK = 900
+
+RUN_COLUMNS = (
+    runs.c.id,
+    runs.c.run_id,
+    runs.c.experiment_id,
+    runs.c.name,
+    runs.c.user_id,
+    runs.c.status,
+    runs.c.start_time,
+    runs.c.end_time,
+    runs.c.artifact_uri,
+    runs.c.lifecycle_stage,
+)
+
+
+def run_info(row: Any) -> RunInfo:
+    return RunInfo(
+        run_id=row.run_id,
+        experiment_id=str(row.experiment_id),
+        run_name=row.name,
+        user_id=row.user_id,
+        status=RunStatus[row.status],
+        start_time=row.start_time,
+        end_time=row.end_time,
+        artifact_uri=row.artifact_uri,
+        lifecycle_stage=LifecycleStage(row.lifecycle_stage),
+    )
+
+
+def experiment(row: Any, tag_rows: Iterable[Any]) -> Experiment:
+    return Experiment(
+        experiment_id=str(row.experiment_id),
+        name=row.name,
+        artifact_location=row.artifact_location,
+        lifecycle_stage=LifecycleStage(row.lifecycle_stage),
+        creation_time=row.creation_time,
+        last_update_time=row.last_update_time,
+        tags=tuple(ExperimentTag(key=t.key, value=t.value) for t in tag_rows),
+    )
+
+
+def load_experiments(conn: Connection, rows: Sequence[Any]) -> list[Experiment]:
+    ids = [r.experiment_id for r in rows]
+    by_id: dict[int, list[Any]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        query = (
+            sa.select(experiment_tags)
+            .where(experiment_tags.c.experiment_id.in_(chunk))
+            .order_by(experiment_tags.c.key)
+        )
+        for t in conn.execute(query):
+            by_id[t.experiment_id].append(t)
+    return [experiment(r, by_id.get(r.experiment_id, ())) for r in rows]
+
+
+def select_experiment(conn: Connection, where: sa.ColumnElement[bool]) -> Experiment | None:
+    row = conn.execute(sa.select(experiments).where(where)).first()
+    if row is None:
+        return None
+    return load_experiments(conn, [row])[0]
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def load_runs(conn: Connection, run_rows: Sequence[Any]) -> list[Run]:
+    """Full runs (data and inputs) for rows selected with RUN_COLUMNS, in the given order."""
+    pks = [r.id for r in run_rows]
+    metric_map: dict[int, list[Metric]] = defaultdict(list)
+    param_map: dict[int, list[Param]] = defaultdict(list)
+    tag_map: dict[int, list[RunTag]] = defaultdict(list)
+    input_map: dict[int, list[DatasetInput]] = defaultdict(list)
+    decode = codec.decode
+    for chunk in _chunks(pks):
+        lm = latest_metrics.c
+        for run, key, value, kind, timestamp, step in conn.execute(
+            sa.select(lm.run, lm.key, lm.value, lm.kind, lm.timestamp, lm.step).where(
+                lm.run.in_(chunk)
+            )
+        ):
+            metric_map[run].append(
+                Metric(key=key, value=decode(value, kind), timestamp=timestamp, step=step)
+            )
+        for run, key, value in conn.execute(
+            sa.select(params.c.run, params.c.key, params.c.value).where(params.c.run.in_(chunk))
+        ):
+            param_map[run].append(Param(key=key, value=value))
+        for run, key, value in conn.execute(
+            sa.select(tags.c.run, tags.c.key, tags.c.value).where(tags.c.run.in_(chunk))
+        ):
+            tag_map[run].append(RunTag(key=key, value=value))
+        _load_inputs(conn, chunk, input_map)
+    return [
+        Run(
+            info=run_info(r),
+            data=RunData(
+                metrics=tuple(metric_map.get(r.id, ())),
+                params=tuple(param_map.get(r.id, ())),
+                tags=tuple(tag_map.get(r.id, ())),
+            ),
+            inputs=RunInputs(dataset_inputs=tuple(input_map.get(r.id, ()))),
+        )
+        for r in run_rows
+    ]
+
+
+def _load_inputs(
+    conn: Connection, chunk: Sequence[int], into: dict[int, list[DatasetInput]]
+) -> None:
+    rows = conn.execute(
+        sa.select(run_inputs.c.run, datasets)
+        .join(datasets, datasets.c.id == run_inputs.c.dataset)
+        .where(run_inputs.c.run.in_(chunk))
+        .order_by(run_inputs.c.run, datasets.c.id)
+    ).all()
+    if not rows:
+        return
+    input_tags: dict[tuple[int, int], list[InputTag]] = defaultdict(list)
+    for t in conn.execute(sa.select(run_input_tags).where(run_input_tags.c.run.in_(chunk))):
+        input_tags[(t.run, t.dataset)].append(InputTag(key=t.key, value=t.value))
+    for r in rows:
+        dataset = Dataset(
+            name=r.name,
+            digest=r.digest,
+            source_type=r.source_type,
+            source=r.source,
+            schema=r.schema,
+            profile=r.profile,
+        )
+        into[r.run].append(
+            DatasetInput(dataset=dataset, tags=tuple(input_tags.get((r.run, r.id), ())))
+        )

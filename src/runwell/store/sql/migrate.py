@@ -1,0 +1,87 @@
+"""Schema versions: create a new database, refuse a stale one, upgrade on request.
+
+Alembic is configured in code from the package path, so migrations work from an installed
+wheel, and runs on the caller's connection inside one transaction (alembic cookbook,
+"sharing a connection"); concurrent first starts are serialised by a database lock.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+
+from runwell.errors import InvalidState
+from runwell.store.sql.engine import transaction
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def _lock(conn: Connection) -> None:
+    """Serialise schema changes between processes (SQLite's BEGIN IMMEDIATE already does)."""
+    name = conn.dialect.name
+    if name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4711)")
+    elif name in ("mysql", "mariadb"):
+        conn.exec_driver_sql("SELECT GET_LOCK('runwell_schema', 120)")
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
+    """Upgrade the schema; returns (revision before, revision after)."""
+    with transaction(engine, write=True) as conn:
+        _lock(conn)
+        before = current_revision(conn)
+        command.upgrade(_config(conn), revision)
+        after = current_revision(conn)
+    assert after is not None
+    return before, after
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    with transaction(engine, write=True) as conn:
+        _lock(conn)
+        command.downgrade(_config(conn), revision)
+
+
+def ensure_schema(engine: Engine, display_url: str) -> None:
+    """Create the schema in an empty database; refuse one at another revision."""
+    head = head_revision()
+    with transaction(engine, write=False) as conn:
+        current = current_revision(conn)
+        if current == head:
+            return
+        has_tables = bool(sa.inspect(conn).get_table_names())
+    if current is None and not has_tables:
+        upgrade(engine)
+        return
+    if current is None:
+        raise InvalidState(
+            f"The database at {display_url} has tables but no runwell schema version; "
+            "point runwell at an empty database or a runwell database."
+        )
+    raise InvalidState(
+        f"The database schema at {display_url} is at revision {current}, expected {head}: "
+        f"run `runwell db upgrade {display_url}` (back up the database first)."
+    )

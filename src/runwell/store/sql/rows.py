@@ -1,0 +1,164 @@
+"""The tables of the SQL stores (SQLAlchemy Core), kept equal to the migrations by a test.
+
+Design for speed: runs have an integer surrogate key that every child table references, so
+the metric history (the biggest table by far) stores 4-byte run references and is clustered
+on ``(run, key, timestamp, step, value, kind)``. That key both serves history reads in order
+and makes an exact duplicate point an ignored insert. ``latest_metrics`` holds each key's
+latest value and is written in the same transaction as the history.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+# MySQL indexes cap key bytes; 250 utf8mb4 characters fit every composite key below.
+KEY = sa.String(250)
+LONG_TEXT = sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+DOUBLE = sa.Float(precision=53).with_variant(mysql.DOUBLE(), "mysql", "mariadb")
+
+experiments = sa.Table(
+    "experiments",
+    metadata,
+    sa.Column("experiment_id", BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(500), nullable=False),
+    sa.Column("artifact_location", sa.String(2048), nullable=False),
+    sa.Column("lifecycle_stage", sa.String(16), nullable=False),
+    sa.Column("creation_time", sa.BigInteger, nullable=False),
+    sa.Column("last_update_time", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("name"),
+)
+
+experiment_tags = sa.Table(
+    "experiment_tags",
+    metadata,
+    sa.Column(
+        "experiment_id",
+        BIG_ID,
+        sa.ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("key", KEY, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column(
+        "experiment_id",
+        BIG_ID,
+        sa.ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(250), nullable=False),
+    sa.Column("user_id", sa.String(256), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("start_time", sa.BigInteger, nullable=False),
+    sa.Column("end_time", sa.BigInteger, nullable=True),
+    sa.Column("artifact_uri", sa.String(2048), nullable=False),
+    sa.Column("lifecycle_stage", sa.String(16), nullable=False),
+    sa.Column("deleted_time", sa.BigInteger, nullable=True),
+    sa.UniqueConstraint("run_id"),
+    sa.Index(None, "experiment_id", "lifecycle_stage", "start_time"),
+)
+
+
+def _run_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("runs.id", ondelete="CASCADE")
+
+
+params = sa.Table(
+    "params",
+    metadata,
+    sa.Column("run", BIG_ID, _run_fk(), primary_key=True),
+    sa.Column("key", KEY, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+tags = sa.Table(
+    "tags",
+    metadata,
+    sa.Column("run", BIG_ID, _run_fk(), primary_key=True),
+    sa.Column("key", KEY, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# kind: 0 finite, 1 NaN (value 0), 2 infinite (value ±max double keeps the sign and the order).
+metrics = sa.Table(
+    "metrics",
+    metadata,
+    sa.Column("run", BIG_ID, _run_fk(), primary_key=True),
+    sa.Column("key", KEY, primary_key=True),
+    sa.Column("timestamp", sa.BigInteger, primary_key=True),
+    sa.Column("step", sa.BigInteger, primary_key=True),
+    sa.Column("value", DOUBLE, primary_key=True),
+    sa.Column("kind", sa.SmallInteger, primary_key=True),
+    sqlite_with_rowid=False,
+)
+
+latest_metrics = sa.Table(
+    "latest_metrics",
+    metadata,
+    sa.Column("run", BIG_ID, _run_fk(), primary_key=True),
+    sa.Column("key", KEY, primary_key=True),
+    sa.Column("value", DOUBLE, nullable=False),
+    sa.Column("kind", sa.SmallInteger, nullable=False),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+    sa.Column("step", sa.BigInteger, nullable=False),
+    sa.Index(None, "key", "value"),
+    sqlite_with_rowid=False,
+)
+
+datasets = sa.Table(
+    "datasets",
+    metadata,
+    sa.Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column(
+        "experiment_id",
+        BIG_ID,
+        sa.ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(500), nullable=False),
+    sa.Column("digest", sa.String(36), nullable=False),
+    sa.Column("source_type", sa.String(36), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("schema", LONG_TEXT, nullable=True),
+    sa.Column("profile", LONG_TEXT, nullable=True),
+    sa.UniqueConstraint("experiment_id", "name", "digest"),
+)
+
+run_inputs = sa.Table(
+    "run_inputs",
+    metadata,
+    sa.Column("run", BIG_ID, _run_fk(), primary_key=True),
+    sa.Column(
+        "dataset", BIG_ID, sa.ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Index(None, "dataset"),
+)
+
+run_input_tags = sa.Table(
+    "run_input_tags",
+    metadata,
+    sa.Column("run", BIG_ID, _run_fk(), primary_key=True),
+    sa.Column("dataset", BIG_ID, primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("value", sa.String(500), nullable=False),
+)

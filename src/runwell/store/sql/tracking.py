@@ -1,0 +1,517 @@
+"""SqlTrackingStore: the TrackingStore on SQLite, PostgreSQL and MySQL/MariaDB."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from runwell.entities import (
+    DatasetInput,
+    Experiment,
+    ExperimentTag,
+    LifecycleStage,
+    Metric,
+    Page,
+    Param,
+    Run,
+    RunInfo,
+    RunStatus,
+    RunTag,
+    ViewType,
+)
+from runwell.errors import AlreadyExists, InvalidArgument, NotFound
+from runwell.store import run_names, search_filter, validation
+from runwell.store.sql import codec, loading, migrate, search, writes
+from runwell.store.sql.engine import get_engine, transaction
+from runwell.store.sql.rows import (
+    datasets as dataset_table,
+    experiment_tags,
+    experiments,
+    metrics,
+    run_input_tags,
+    run_inputs,
+    runs,
+    tags,
+)
+
+DEFAULT_EXPERIMENT_ID = "0"
+DEFAULT_EXPERIMENT_NAME = "Default"
+
+
+def _now() -> int:
+    return int(time.time() * 1000)
+
+
+def _pk(experiment_id: str) -> int:
+    return int(validation.experiment_id(experiment_id))
+
+
+class SqlTrackingStore:
+    """Tracking data in a SQL database; artifacts default to ``<artifact_root>/<experiment>``."""
+
+    def __init__(self, db_url: str, default_artifact_root: str) -> None:
+        self.db_url = db_url
+        self.artifact_root = default_artifact_root.rstrip("/")
+        self.engine = get_engine(db_url)
+        migrate.ensure_schema(self.engine, db_url)
+        self._ensure_default_experiment()
+
+    # ---------------------------------------------------------------- experiments
+
+    def _ensure_default_experiment(self) -> None:
+        with transaction(self.engine, write=False) as conn:
+            if conn.execute(
+                sa.select(experiments.c.experiment_id).where(experiments.c.experiment_id == 0)
+            ).first():
+                return
+        try:
+            with transaction(self.engine, write=True) as conn:
+                if conn.dialect.name in ("mysql", "mariadb"):
+                    # MySQL would treat an explicit 0 as "next auto-increment value".
+                    conn.exec_driver_sql("SET SESSION sql_mode = CONCAT(@@sql_mode, "
+                                         "',NO_AUTO_VALUE_ON_ZERO')")
+                now = _now()
+                conn.execute(
+                    experiments.insert().values(
+                        experiment_id=0,
+                        name=DEFAULT_EXPERIMENT_NAME,
+                        artifact_location=f"{self.artifact_root}/0",
+                        lifecycle_stage=LifecycleStage.ACTIVE.value,
+                        creation_time=now,
+                        last_update_time=now,
+                    )
+                )
+        except AlreadyExists:
+            pass  # another process created it first
+
+    def create_experiment(
+        self,
+        name: str,
+        artifact_location: str | None = None,
+        tags: Sequence[ExperimentTag] = (),
+    ) -> Experiment:
+        validation.experiment_name(name)
+        location = validation.artifact_location(artifact_location)
+        checked_tags = [validation.experiment_tag(t.key, t.value) for t in tags]
+        now = _now()
+        with transaction(self.engine, write=True) as conn:
+            existing = conn.execute(
+                sa.select(experiments.c.experiment_id).where(experiments.c.name == name)
+            ).first()
+            if existing is not None:
+                raise AlreadyExists(f"Experiment(name={name}) already exists.")
+            result = conn.execute(
+                experiments.insert().values(
+                    name=name,
+                    artifact_location=location or "",
+                    lifecycle_stage=LifecycleStage.ACTIVE.value,
+                    creation_time=now,
+                    last_update_time=now,
+                )
+            )
+            pk = result.inserted_primary_key[0]  # type: ignore[index]
+            if location is None:
+                conn.execute(
+                    experiments.update()
+                    .where(experiments.c.experiment_id == pk)
+                    .values(artifact_location=f"{self.artifact_root}/{pk}")
+                )
+            if checked_tags:
+                conn.execute(
+                    experiment_tags.insert(),
+                    [{"experiment_id": pk, "key": k, "value": v} for k, v in dict(checked_tags).items()],
+                )
+            created = loading.select_experiment(conn, experiments.c.experiment_id == pk)
+        assert created is not None
+        return created
+
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        pk = _pk(experiment_id)
+        with transaction(self.engine, write=False) as conn:
+            found = loading.select_experiment(conn, experiments.c.experiment_id == pk)
+        if found is None:
+            raise NotFound(f"No Experiment with id={experiment_id} exists")
+        return found
+
+    def find_experiment_by_name(self, name: str) -> Experiment | None:
+        with transaction(self.engine, write=False) as conn:
+            return loading.select_experiment(conn, experiments.c.name == name)
+
+    def search_experiments(
+        self,
+        view_type: ViewType = ViewType.ACTIVE_ONLY,
+        max_results: int | None = None,
+        filter_string: str | None = None,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> Page[Experiment]:
+        limit = validation.max_results(
+            max_results, validation.MAX_EXPERIMENTS_SEARCH_RESULTS, default=1000
+        )
+        comparisons = search_filter.parse_experiment_filter(filter_string)
+        order = search_filter.parse_experiment_order_by(order_by)
+        offset = search_filter.decode_page_token(page_token)
+        with transaction(self.engine, write=False) as conn:
+            query = search.experiments_query(
+                ViewType.parse(view_type), comparisons, order, conn.dialect.name
+            )
+            rows = conn.execute(query.limit(limit + 1).offset(offset)).all()
+            found = loading.load_experiments(conn, rows[:limit])
+        token = search_filter.encode_page_token(offset + limit) if len(rows) > limit else None
+        return Page(found, token)
+
+    def _update_experiment(self, experiment_id: str, **values: Any) -> None:
+        pk = _pk(experiment_id)
+        with transaction(self.engine, write=True) as conn:
+            self._experiment_row(conn, pk, experiment_id)
+            conn.execute(
+                experiments.update()
+                .where(experiments.c.experiment_id == pk)
+                .values(last_update_time=_now(), **values)
+            )
+            stage = values.get("lifecycle_stage")
+            if stage is not None:
+                conn.execute(
+                    runs.update()
+                    .where(runs.c.experiment_id == pk)
+                    .values(
+                        lifecycle_stage=stage,
+                        deleted_time=_now() if stage == LifecycleStage.DELETED.value else None,
+                    )
+                )
+
+    @staticmethod
+    def _experiment_row(conn: Connection, pk: int, experiment_id: str) -> Any:
+        row = conn.execute(sa.select(experiments).where(experiments.c.experiment_id == pk)).first()
+        if row is None:
+            raise NotFound(f"No Experiment with id={experiment_id} exists")
+        return row
+
+    def rename_experiment(self, experiment_id: str, new_name: str) -> None:
+        validation.experiment_name(new_name)
+        existing = self.find_experiment_by_name(new_name)
+        if existing is not None and existing.experiment_id != str(_pk(experiment_id)):
+            raise AlreadyExists(f"Experiment(name={new_name}) already exists.")
+        row = self.get_experiment(experiment_id)
+        if row.lifecycle_stage != LifecycleStage.ACTIVE:
+            raise InvalidArgument("Cannot rename a non-active experiment.")
+        self._update_experiment(experiment_id, name=new_name)
+
+    def delete_experiment(self, experiment_id: str) -> None:
+        self._update_experiment(experiment_id, lifecycle_stage=LifecycleStage.DELETED.value)
+
+    def restore_experiment(self, experiment_id: str) -> None:
+        self._update_experiment(experiment_id, lifecycle_stage=LifecycleStage.ACTIVE.value)
+
+    def set_experiment_tag(self, experiment_id: str, tag: ExperimentTag) -> None:
+        key, value = validation.experiment_tag(tag.key, tag.value)
+        pk = _pk(experiment_id)
+        with transaction(self.engine, write=True) as conn:
+            row = self._experiment_row(conn, pk, experiment_id)
+            if row.lifecycle_stage != LifecycleStage.ACTIVE.value:
+                raise InvalidArgument(
+                    f"The experiment {experiment_id} must be in the 'active' state. "
+                    f"Current state is {row.lifecycle_stage}."
+                )
+            conn.execute(
+                experiment_tags.delete().where(
+                    experiment_tags.c.experiment_id == pk, experiment_tags.c.key == key
+                )
+            )
+            conn.execute(experiment_tags.insert().values(experiment_id=pk, key=key, value=value))
+
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        pk = _pk(experiment_id)
+        with transaction(self.engine, write=True) as conn:
+            self._experiment_row(conn, pk, experiment_id)
+            result = conn.execute(
+                experiment_tags.delete().where(
+                    experiment_tags.c.experiment_id == pk, experiment_tags.c.key == key
+                )
+            )
+            if result.rowcount == 0:
+                raise NotFound(f"No tag with name: {key} in experiment with id {experiment_id}")
+
+    # ---------------------------------------------------------------- runs
+
+    def create_run(
+        self,
+        experiment_id: str,
+        user_id: str,
+        start_time: int,
+        tags: Sequence[RunTag] = (),
+        run_name: str | None = None,
+    ) -> Run:
+        pk = _pk(experiment_id)
+        checked = [
+            RunTag(key=validation.key(t.key, "key"), value=validation.tag_value(t.value, t.key))
+            for t in tags
+        ]
+        tag_name = next((t.value for t in reversed(checked) if t.key == writes.RUN_NAME_TAG), None)
+        if run_name and tag_name is not None and run_name != tag_name:
+            raise InvalidArgument(
+                f"Both 'run_name' argument and 'mlflow.runName' tag are specified, but with "
+                f"different values (run_name='{run_name}', mlflow.runName='{tag_name}')."
+            )
+        name = run_name or tag_name or run_names.generate()
+        if tag_name is None:
+            checked.append(RunTag(key=writes.RUN_NAME_TAG, value=name))
+        run_id = uuid.uuid4().hex
+        with transaction(self.engine, write=True) as conn:
+            exp = self._experiment_row(conn, pk, experiment_id)
+            if exp.lifecycle_stage != LifecycleStage.ACTIVE.value:
+                raise InvalidArgument(
+                    f"The experiment {experiment_id} must be in the 'active' state. "
+                    f"Current state is {exp.lifecycle_stage}."
+                )
+            result = conn.execute(
+                runs.insert().values(
+                    run_id=run_id,
+                    experiment_id=pk,
+                    name=name[:250],
+                    user_id=user_id or "",
+                    status=RunStatus.RUNNING.name,
+                    start_time=validation.int64(start_time or 0, "start_time"),
+                    end_time=None,
+                    artifact_uri=f"{exp.artifact_location}/{run_id}/artifacts",
+                    lifecycle_stage=LifecycleStage.ACTIVE.value,
+                )
+            )
+            run_pk = result.inserted_primary_key[0]  # type: ignore[index]
+            writes.set_tags(conn, run_pk, checked)
+            return self._load_run(conn, run_id)
+
+    def _run_row(self, conn: Connection, run_id: str) -> Any:
+        row = conn.execute(sa.select(*loading.RUN_COLUMNS).where(runs.c.run_id == run_id)).first()
+        if row is None:
+            raise NotFound(f"Run with id={run_id} not found")
+        return row
+
+    def _active_run_pk(self, conn: Connection, run_id: str) -> int:
+        row = conn.execute(
+            sa.select(runs.c.id, runs.c.lifecycle_stage).where(runs.c.run_id == run_id)
+        ).first()
+        if row is None:
+            raise NotFound(f"Run with id={run_id} not found")
+        if row.lifecycle_stage != LifecycleStage.ACTIVE.value:
+            raise InvalidArgument(
+                f"The run {run_id} must be in the 'active' state. "
+                f"Current state is {row.lifecycle_stage}."
+            )
+        return int(row.id)
+
+    def _load_run(self, conn: Connection, run_id: str) -> Run:
+        return loading.load_runs(conn, [self._run_row(conn, run_id)])[0]
+
+    def get_run(self, run_id: str) -> Run:
+        validation.run_id(run_id)
+        with transaction(self.engine, write=False) as conn:
+            return self._load_run(conn, run_id)
+
+    def update_run_info(
+        self,
+        run_id: str,
+        status: RunStatus | None = None,
+        end_time: int | None = None,
+        run_name: str | None = None,
+    ) -> RunInfo:
+        values: dict[str, Any] = {}
+        if status is not None:
+            values["status"] = RunStatus.parse(status).name
+        if end_time is not None:
+            values["end_time"] = validation.int64(end_time, "end_time")
+        if run_name:
+            values["name"] = run_name[:250]
+        with transaction(self.engine, write=True) as conn:
+            run_pk = self._active_run_pk(conn, run_id)
+            if values:
+                conn.execute(runs.update().where(runs.c.id == run_pk).values(**values))
+            if run_name:
+                writes.set_tags(conn, run_pk, [RunTag(key=writes.RUN_NAME_TAG, value=run_name)])
+            return loading.run_info(self._run_row(conn, run_id))
+
+    def _set_run_stage(self, run_id: str, stage: LifecycleStage) -> None:
+        with transaction(self.engine, write=True) as conn:
+            row = self._run_row(conn, run_id)
+            conn.execute(
+                runs.update()
+                .where(runs.c.id == row.id)
+                .values(
+                    lifecycle_stage=stage.value,
+                    deleted_time=_now() if stage is LifecycleStage.DELETED else None,
+                )
+            )
+
+    def delete_run(self, run_id: str) -> None:
+        self._set_run_stage(run_id, LifecycleStage.DELETED)
+
+    def restore_run(self, run_id: str) -> None:
+        self._set_run_stage(run_id, LifecycleStage.ACTIVE)
+
+    def log_metric(self, run_id: str, metric: Metric) -> None:
+        self.log_batch(run_id, metrics=(metric,))
+
+    def log_param(self, run_id: str, param: Param) -> None:
+        self.log_batch(run_id, params=(param,))
+
+    def set_tag(self, run_id: str, tag: RunTag) -> None:
+        self.log_batch(run_id, tags=(tag,))
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        with transaction(self.engine, write=True) as conn:
+            run_pk = self._active_run_pk(conn, run_id)
+            result = conn.execute(tags.delete().where(tags.c.run == run_pk, tags.c.key == key))
+            if result.rowcount == 0:
+                raise NotFound(f"No tag with name: {key} in run with id {run_id}")
+
+    def log_batch(
+        self,
+        run_id: str,
+        metrics: Sequence[Metric] = (),
+        params: Sequence[Param] = (),
+        tags: Sequence[RunTag] = (),
+    ) -> None:
+        validation.run_id(run_id)
+        validation.batch_sizes(metrics, params, tags)
+        for m in metrics:
+            validation.metric(m)
+        checked_params = [
+            Param(key=validation.key(p.key, "key"), value=validation.param_value(p.value, p.key))
+            for p in params
+        ]
+        validation.unique_param_keys(checked_params)
+        checked_tags = [
+            RunTag(key=validation.key(t.key, "key"), value=validation.tag_value(t.value, t.key))
+            for t in tags
+        ]
+        with transaction(self.engine, write=True) as conn:
+            run_pk = self._active_run_pk(conn, run_id)
+            writes.log_params(conn, run_pk, run_id, checked_params)
+            writes.log_metrics(conn, run_pk, metrics)
+            writes.set_tags(conn, run_pk, checked_tags)
+
+    def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput]) -> None:
+        for d in datasets:
+            validation.dataset(d.dataset)
+            for t in d.tags:
+                validation.input_tag(t)
+        if len(datasets) > validation.MAX_DATASETS_PER_BATCH:
+            raise InvalidArgument(
+                f"A request can contain at most {validation.MAX_DATASETS_PER_BATCH} datasets."
+            )
+        with transaction(self.engine, write=True) as conn:
+            run_pk = self._active_run_pk(conn, run_id)
+            exp_pk = conn.execute(sa.select(runs.c.experiment_id).where(runs.c.id == run_pk)).scalar_one()
+            for item in datasets:
+                d = item.dataset
+                found = conn.execute(
+                    sa.select(dataset_table.c.id).where(
+                        dataset_table.c.experiment_id == exp_pk,
+                        dataset_table.c.name == d.name,
+                        dataset_table.c.digest == d.digest,
+                    )
+                ).scalar()
+                if found is None:
+                    found = conn.execute(
+                        dataset_table.insert().values(
+                            experiment_id=exp_pk,
+                            name=d.name,
+                            digest=d.digest,
+                            source_type=d.source_type,
+                            source=d.source,
+                            schema=d.schema,
+                            profile=d.profile,
+                        )
+                    ).inserted_primary_key[0]  # type: ignore[index]
+                linked = conn.execute(
+                    sa.select(run_inputs.c.run).where(
+                        run_inputs.c.run == run_pk, run_inputs.c.dataset == found
+                    )
+                ).first()
+                if linked is None:
+                    conn.execute(run_inputs.insert().values(run=run_pk, dataset=found))
+                for t in {t.key: t for t in item.tags}.values():
+                    conn.execute(
+                        run_input_tags.delete().where(
+                            run_input_tags.c.run == run_pk,
+                            run_input_tags.c.dataset == found,
+                            run_input_tags.c.key == t.key,
+                        )
+                    )
+                    conn.execute(
+                        run_input_tags.insert().values(
+                            run=run_pk, dataset=found, key=t.key, value=t.value
+                        )
+                    )
+
+    def get_metric_history(
+        self,
+        run_id: str,
+        metric_key: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> Page[Metric]:
+        offset = search_filter.decode_page_token(page_token)
+        if max_results is not None:
+            max_results = validation.int64(max_results, "max_results")
+            if max_results < 1:
+                raise InvalidArgument(
+                    f"Invalid value {max_results} for parameter 'max_results': must be positive."
+                )
+        m = metrics.c
+        with transaction(self.engine, write=False) as conn:
+            run_pk = self._run_row(conn, run_id).id
+            query = (
+                sa.select(m.key, m.value, m.kind, m.timestamp, m.step)
+                .where(m.run == run_pk, m.key == metric_key)
+                .order_by(m.timestamp, m.step, m.value)
+            )
+            if max_results is not None:
+                query = query.limit(max_results + 1).offset(offset)
+            elif offset:
+                query = query.offset(offset)
+            rows = conn.execute(query).all()
+        token = None
+        if max_results is not None and len(rows) > max_results:
+            rows = rows[:max_results]
+            token = search_filter.encode_page_token(offset + max_results)
+        decode = codec.decode
+        return Page(
+            [
+                Metric(key=key, value=decode(value, kind), timestamp=timestamp, step=step)
+                for key, value, kind, timestamp, step in rows
+            ],
+            token,
+        )
+
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        run_view_type: ViewType = ViewType.ACTIVE_ONLY,
+        max_results: int | None = None,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> Page[Run]:
+        limit = validation.max_results(
+            max_results, validation.MAX_RUNS_SEARCH_RESULTS, default=1000
+        )
+        exp_pks = [_pk(e) for e in experiment_ids]
+        comparisons = search_filter.parse_run_filter(filter_string)
+        order = search_filter.parse_run_order_by(order_by)
+        offset = search_filter.decode_page_token(page_token)
+        if not exp_pks:
+            return Page([], None)
+        with transaction(self.engine, write=False) as conn:
+            query = search.runs_query(
+                conn.dialect.name, exp_pks, ViewType.parse(run_view_type), comparisons, order
+            )
+            rows = conn.execute(query.limit(limit + 1).offset(offset)).all()
+            found = loading.load_runs(conn, rows[:limit])
+        token = search_filter.encode_page_token(offset + limit) if len(rows) > limit else None
+        return Page(found, token)

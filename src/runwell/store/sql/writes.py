@@ -1,0 +1,192 @@
+"""The write paths of run data: metrics, params and tags, batched and dialect-tuned.
+
+These run inside one write transaction opened by the store, so a batch is all-or-nothing.
+Statements are plain SQL strings compiled once per dialect: the hot loop (a training script
+calling ``log_metric``) must not pay for statement compilation on every call.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from runwell.entities import Metric, Param, RunTag
+from runwell.errors import InvalidArgument
+from runwell.store.sql import codec
+
+RUN_NAME_TAG = "mlflow.runName"
+
+
+def _dialect(conn: Connection) -> str:
+    name = conn.dialect.name
+    return "mysql" if name == "mariadb" else name
+
+
+def _placeholders(conn: Connection, count: int) -> str:
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    return ", ".join([mark] * count)
+
+
+@functools.lru_cache(maxsize=None)
+def _metric_insert(dialect: str, marks: str) -> str:
+    columns = "(run, key, timestamp, step, value, kind)"
+    if dialect == "mysql":
+        columns = columns.replace("key", "`key`")
+    if dialect == "sqlite":
+        return f"INSERT OR IGNORE INTO metrics {columns} VALUES ({marks})"
+    if dialect == "mysql":
+        return f"INSERT IGNORE INTO metrics {columns} VALUES ({marks})"
+    return f"INSERT INTO metrics {columns} VALUES ({marks}) ON CONFLICT DO NOTHING"
+
+
+# The latest point per key is the max of (step, timestamp, value), as MLflow's SQL store has it.
+_NEWER = (
+    "(excluded.step > latest_metrics.step OR (excluded.step = latest_metrics.step AND "
+    "(excluded.timestamp > latest_metrics.timestamp OR (excluded.timestamp = "
+    "latest_metrics.timestamp AND excluded.value > latest_metrics.value))))"
+)
+
+
+@functools.lru_cache(maxsize=None)
+def _latest_upsert(dialect: str, marks: str) -> str:
+    return (
+        f"INSERT INTO latest_metrics (run, key, value, kind, timestamp, step) VALUES ({marks}) "
+        "ON CONFLICT (run, key) DO UPDATE SET value = excluded.value, kind = excluded.kind, "
+        f"timestamp = excluded.timestamp, step = excluded.step WHERE {_NEWER}"
+    )
+
+
+def log_metrics(conn: Connection, run_pk: int, metrics: Sequence[Metric]) -> None:
+    """Insert history points (exact duplicates ignored) and advance each key's latest value."""
+    if not metrics:
+        return
+    dialect = _dialect(conn)
+    encode = codec.encode
+    rows: list[tuple[Any, ...]] = []
+    latest: dict[str, tuple[int, int, float, int]] = {}
+    for m in metrics:
+        value, kind = encode(m.value)
+        rows.append((run_pk, m.key, m.timestamp, m.step, value, kind))
+        best = latest.get(m.key)
+        if best is None or (m.step, m.timestamp, value) > best[:3]:
+            latest[m.key] = (m.step, m.timestamp, value, kind)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        marks = _placeholders(conn, 6)
+        if len(rows) == 1:
+            cursor.execute(_metric_insert(dialect, marks), rows[0])
+        else:
+            cursor.executemany(_metric_insert(dialect, marks), rows)
+        upserts = [
+            (run_pk, key, value, kind, timestamp, step)
+            for key, (step, timestamp, value, kind) in latest.items()
+        ]
+        if dialect == "mysql":
+            _mysql_latest(cursor, run_pk, upserts)
+        elif len(upserts) == 1:
+            cursor.execute(_latest_upsert(dialect, marks), upserts[0])
+        else:
+            cursor.executemany(_latest_upsert(dialect, marks), upserts)
+    finally:
+        cursor.close()
+
+
+def _mysql_latest(cursor: Any, run_pk: int, upserts: list[tuple[Any, ...]]) -> None:
+    # MySQL applies ON DUPLICATE KEY assignments left to right, each seeing the previous ones,
+    # so one conditional upsert cannot compare all columns; lock, compare here, then write.
+    keys = [u[1] for u in upserts]
+    marks = ", ".join(["%s"] * len(keys))
+    cursor.execute(
+        "SELECT `key`, value, timestamp, step FROM latest_metrics "
+        f"WHERE run = %s AND `key` IN ({marks}) FOR UPDATE",
+        [run_pk, *keys],
+    )
+    current = {row[0]: (row[3], row[2], row[1]) for row in cursor.fetchall()}
+    inserts, updates = [], []
+    for run, key, value, kind, timestamp, step in upserts:
+        old = current.get(key)
+        if old is None:
+            inserts.append((run, key, value, kind, timestamp, step))
+        elif (step, timestamp, value) > old:
+            updates.append((value, kind, timestamp, step, run, key))
+    if inserts:
+        cursor.executemany(
+            "INSERT INTO latest_metrics (run, `key`, value, kind, timestamp, step) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            inserts,
+        )
+    if updates:
+        cursor.executemany(
+            "UPDATE latest_metrics SET value = %s, kind = %s, timestamp = %s, step = %s "
+            "WHERE run = %s AND `key` = %s",
+            updates,
+        )
+
+
+def log_params(conn: Connection, run_pk: int, run_id: str, params: Sequence[Param]) -> None:
+    """Insert new params; the same value again is fine, another value rejects the batch."""
+    if not params:
+        return
+    dialect = _dialect(conn)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    key_col = "`key`" if dialect == "mysql" else "key"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        keys = [p.key for p in params]
+        marks = ", ".join([mark] * len(keys))
+        cursor.execute(
+            f"SELECT {key_col}, value FROM params WHERE run = {mark} AND {key_col} IN ({marks})",
+            [run_pk, *keys],
+        )
+        stored = dict(cursor.fetchall())
+        conflicts = [
+            {"key": p.key, "old_value": stored[p.key], "new_value": p.value}
+            for p in params
+            if p.key in stored and stored[p.key] != p.value
+        ]
+        if conflicts:
+            raise InvalidArgument(
+                f"Changing param values is not allowed. Params were already logged="
+                f"'{conflicts}' for run ID='{run_id}'."
+            )
+        new = [(run_pk, p.key, p.value) for p in params if p.key not in stored]
+        if new:
+            cursor.executemany(
+                f"INSERT INTO params (run, {key_col}, value) VALUES ({mark}, {mark}, {mark})", new
+            )
+    finally:
+        cursor.close()
+
+
+def set_tags(conn: Connection, run_pk: int, tags: Sequence[RunTag]) -> None:
+    """Upsert tags (the last of duplicate keys wins); ``mlflow.runName`` renames the run."""
+    if not tags:
+        return
+    final = {t.key: t.value for t in tags}
+    dialect = _dialect(conn)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    rows = [(run_pk, key, value) for key, value in final.items()]
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if dialect == "mysql":
+            cursor.executemany(
+                "INSERT INTO tags (run, `key`, value) VALUES (%s, %s, %s) "
+                "ON DUPLICATE KEY UPDATE value = VALUES(value)",
+                rows,
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO tags (run, key, value) VALUES ({mark}, {mark}, {mark}) "
+                "ON CONFLICT (run, key) DO UPDATE SET value = excluded.value",
+                rows,
+            )
+        if RUN_NAME_TAG in final:
+            cursor.execute(
+                f"UPDATE runs SET name = {mark} WHERE id = {mark}",
+                (final[RUN_NAME_TAG][:250], run_pk),
+            )
+    finally:
+        cursor.close()

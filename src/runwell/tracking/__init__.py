@@ -1,0 +1,1 @@
+"""Tracking: the explicit-id client and the fluent API on top of it."""

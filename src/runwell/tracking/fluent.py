@@ -1,0 +1,498 @@
+"""The fluent API: module-level functions acting on the active run.
+
+All process state (tracking URI, active experiment, the per-thread stack of active runs, the
+last run) lives in one ``FluentState`` object, so ``reset()`` puts everything back.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from runwell import env
+from runwell.entities import (
+    Dataset,
+    DatasetInput,
+    Experiment,
+    InputTag,
+    LifecycleStage,
+    Metric,
+    Param,
+    Run,
+    RunStatus,
+    RunTag,
+    ViewType,
+)
+from runwell.errors import InvalidArgument, RunwellError
+from runwell.store import validation
+from runwell.tracking import context
+from runwell.tracking.client import RunwellClient, resolve_tracking_uri
+from runwell.tracking.runs_frame import runs_to_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DEFAULT_EXPERIMENT_ID = "0"
+
+
+class ActiveRun:
+    """The run ``start_run`` returned; as a context manager it ends the run on exit."""
+
+    def __init__(self, run: Run) -> None:
+        self._run = run
+
+    @property
+    def info(self) -> Any:
+        return self._run.info
+
+    @property
+    def data(self) -> Any:
+        return _state.client().get_run(self._run.info.run_id).data
+
+    def __enter__(self) -> ActiveRun:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            status = RunStatus.FINISHED
+        elif issubclass(exc_type, KeyboardInterrupt):
+            status = RunStatus.KILLED
+        else:
+            status = RunStatus.FAILED
+        end_run(status.name, run_id=self._run.info.run_id)
+
+
+@dataclass
+class FluentState:
+    """Everything the fluent API remembers between calls."""
+
+    tracking_uri: str | None = None
+    experiment_id: str | None = None
+    last_run_id: str | None = None
+    clients: dict[str, RunwellClient] = field(default_factory=dict)
+    local: threading.local = field(default_factory=threading.local)
+
+    def client(self) -> RunwellClient:
+        uri = resolve_tracking_uri(self.tracking_uri)
+        found = self.clients.get(uri)
+        if found is None:
+            found = self.clients[uri] = RunwellClient(uri)
+        return found
+
+    @property
+    def stack(self) -> list[ActiveRun]:
+        runs: list[ActiveRun] | None = getattr(self.local, "runs", None)
+        if runs is None:
+            runs = self.local.runs = []
+        return runs
+
+
+_state = FluentState()
+
+
+def reset() -> None:
+    """Forget the tracking URI, experiment and active runs (runs are not ended)."""
+    global _state
+    _state = FluentState()
+
+
+# ------------------------------------------------------------------ configuration
+
+
+def set_tracking_uri(uri: str) -> None:
+    """Point the fluent API at a store (``sqlite:///path``, ``postgresql://...`` or a dir)."""
+    _state.tracking_uri = uri
+    _state.experiment_id = None
+
+
+def get_tracking_uri() -> str:
+    return resolve_tracking_uri(_state.tracking_uri)
+
+
+def _client() -> RunwellClient:
+    return _state.client()
+
+
+# ------------------------------------------------------------------ experiments
+
+
+def create_experiment(
+    name: str, artifact_location: str | None = None, tags: Mapping[str, Any] | None = None
+) -> str:
+    return _client().create_experiment(name, artifact_location, tags)
+
+
+def set_experiment(
+    experiment_name: str | None = None, experiment_id: str | None = None
+) -> Experiment:
+    """Make an experiment active, creating it by name if it does not exist."""
+    if (experiment_name is None) == (experiment_id is None):
+        raise InvalidArgument("Give exactly one of 'experiment_name' and 'experiment_id'.")
+    client = _client()
+    if experiment_id is not None:
+        experiment = client.get_experiment(str(experiment_id))
+    else:
+        assert experiment_name is not None
+        found = client.get_experiment_by_name(experiment_name)
+        if found is None:
+            try:
+                client.create_experiment(experiment_name)
+            except RunwellError:
+                if client.get_experiment_by_name(experiment_name) is None:
+                    raise
+            found = client.get_experiment_by_name(experiment_name)
+        assert found is not None
+        experiment = found
+    if experiment.lifecycle_stage != LifecycleStage.ACTIVE:
+        raise InvalidArgument(
+            f"Cannot set a deleted experiment '{experiment.name}' as the active experiment. "
+            "Restore it first (`runwell experiments restore "
+            f"{experiment.experiment_id}`) or choose another name."
+        )
+    _state.experiment_id = experiment.experiment_id
+    return experiment
+
+
+def get_experiment(experiment_id: str) -> Experiment:
+    return _client().get_experiment(experiment_id)
+
+
+def get_experiment_by_name(name: str) -> Experiment | None:
+    return _client().get_experiment_by_name(name)
+
+
+def delete_experiment(experiment_id: str) -> None:
+    _client().delete_experiment(experiment_id)
+
+
+def search_experiments(
+    view_type: ViewType | str | int = ViewType.ACTIVE_ONLY,
+    max_results: int | None = None,
+    filter_string: str | None = None,
+    order_by: Sequence[str] | None = None,
+) -> list[Experiment]:
+    """All matching experiments (every page), or at most ``max_results``."""
+    client = _client()
+    found: list[Experiment] = []
+    token: str | None = None
+    while True:
+        want = 1000 if max_results is None else min(1000, max_results - len(found))
+        page = client.search_experiments(view_type, want, filter_string, order_by, token)
+        found.extend(page.items)
+        token = page.token
+        if token is None or (max_results is not None and len(found) >= max_results):
+            return found
+
+
+def _active_experiment_id() -> str:
+    if _state.experiment_id is not None:
+        return _state.experiment_id
+    by_id = env.get(env.EXPERIMENT_ID)
+    if by_id:
+        return by_id
+    by_name = env.get(env.EXPERIMENT_NAME)
+    if by_name:
+        return set_experiment(by_name).experiment_id
+    return DEFAULT_EXPERIMENT_ID
+
+
+# ------------------------------------------------------------------ runs
+
+
+def start_run(
+    run_id: str | None = None,
+    experiment_id: str | None = None,
+    run_name: str | None = None,
+    nested: bool = False,
+    parent_run_id: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    description: str | None = None,
+    log_system_metrics: bool | None = None,
+) -> ActiveRun:
+    """Start a new run, or resume ``run_id``, and make it the active run."""
+    client = _client()
+    stack = _state.stack
+    if stack and not nested:
+        raise InvalidArgument(
+            f"Run with UUID {stack[-1].info.run_id} is already active. To start a new run, "
+            "first end the current run with runwell.end_run(). To start a nested run, call "
+            "start_run with nested=True."
+        )
+    resume_id = run_id or (env.get(env.RUN_ID) if not stack else None)
+    if resume_id:
+        run = client.get_run(resume_id)
+        if experiment_id is not None and str(experiment_id) != run.info.experiment_id:
+            raise InvalidArgument(
+                f"Cannot resume run {resume_id} of experiment {run.info.experiment_id} in "
+                f"experiment {experiment_id}."
+            )
+        if run.info.lifecycle_stage != LifecycleStage.ACTIVE:
+            raise InvalidArgument(f"Cannot resume run {resume_id}: it is deleted.")
+        client.store.update_run_info(resume_id, RunStatus.RUNNING, None, run_name)
+        extra = dict(tags or {})
+        if description is not None:
+            extra[context.NOTE] = description
+        if extra:
+            client.log_batch(resume_id, tags=[RunTag(key=k, value=str(v)) for k, v in extra.items()])
+        run = client.get_run(resume_id)
+    else:
+        parent = parent_run_id or (stack[-1].info.run_id if stack and nested else None)
+        all_tags: dict[str, Any] = context.default_tags()
+        all_tags.update(tags or {})
+        if parent:
+            all_tags[context.PARENT_RUN_ID] = parent
+        if description is not None:
+            all_tags[context.NOTE] = description
+        exp_id = str(experiment_id) if experiment_id is not None else _active_experiment_id()
+        run = client.create_run(exp_id, tags=all_tags, run_name=run_name)
+    active = ActiveRun(run)
+    stack.append(active)
+    _state.last_run_id = run.info.run_id
+    return active
+
+
+def end_run(status: str = "FINISHED", run_id: str | None = None) -> None:
+    """End the active run (or the given active run) with ``status``."""
+    stack = _state.stack
+    if not stack:
+        return
+    target = run_id or stack[-1].info.run_id
+    for index in range(len(stack) - 1, -1, -1):
+        if stack[index].info.run_id == target:
+            del stack[index]
+            break
+    else:
+        return
+    _state.last_run_id = target
+    _client().set_terminated(target, status)
+
+
+def active_run() -> ActiveRun | None:
+    stack = _state.stack
+    return stack[-1] if stack else None
+
+
+def last_active_run() -> Run | None:
+    """The active run, else the run most recently ended in this process."""
+    current = active_run()
+    run_id = current.info.run_id if current else _state.last_run_id
+    return _client().get_run(run_id) if run_id else None
+
+
+def _run_id(run_id: str | None = None) -> str:
+    if run_id:
+        return run_id
+    current = active_run()
+    if current is None:
+        current = start_run()
+    return str(current.info.run_id)
+
+
+def get_run(run_id: str) -> Run:
+    return _client().get_run(run_id)
+
+
+def delete_run(run_id: str) -> None:
+    _client().delete_run(run_id)
+
+
+# ------------------------------------------------------------------ logging
+
+
+def log_metric(
+    key: str,
+    value: float,
+    step: int | None = None,
+    timestamp: int | None = None,
+    run_id: str | None = None,
+    synchronous: bool | None = None,
+) -> None:
+    """Log one metric point to the active run (one is started if none is active)."""
+    metric = Metric(
+        key=key,
+        value=validation.metric_value(value, key),
+        timestamp=int(time.time() * 1000) if timestamp is None else timestamp,
+        step=step or 0,
+    )
+    _client().store.log_metric(_run_id(run_id), metric)
+
+
+def log_metrics(
+    metrics: Mapping[str, float],
+    step: int | None = None,
+    timestamp: int | None = None,
+    run_id: str | None = None,
+    synchronous: bool | None = None,
+) -> None:
+    now = int(time.time() * 1000) if timestamp is None else timestamp
+    batch = [
+        Metric(key=k, value=validation.metric_value(v, k), timestamp=now, step=step or 0)
+        for k, v in metrics.items()
+    ]
+    _client().log_batch(_run_id(run_id), metrics=batch)
+
+
+def log_param(key: str, value: Any, synchronous: bool | None = None) -> Any:
+    return _client().log_param(_run_id(), key, value)
+
+
+def log_params(
+    params: Mapping[str, Any], synchronous: bool | None = None, run_id: str | None = None
+) -> None:
+    batch = [Param(key=k, value=v if isinstance(v, str) else str(v)) for k, v in params.items()]
+    _client().log_batch(_run_id(run_id), params=batch)
+
+
+def set_tag(key: str, value: Any, synchronous: bool | None = None) -> None:
+    _client().set_tag(_run_id(), key, value)
+
+
+def set_tags(tags: Mapping[str, Any], synchronous: bool | None = None) -> None:
+    batch = [RunTag(key=k, value=str(v)) for k, v in tags.items()]
+    _client().log_batch(_run_id(), tags=batch)
+
+
+def delete_tag(key: str) -> None:
+    _client().delete_tag(_run_id(), key)
+
+
+def log_input(
+    dataset: Dataset,
+    context: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    model: Any = None,
+) -> None:
+    """Record that the active run used ``dataset`` (``context``: training, eval, ...)."""
+    input_tags = [InputTag(key=k, value=str(v)) for k, v in (tags or {}).items()]
+    if context is not None:
+        input_tags.append(InputTag(key="mlflow.data.context", value=context))
+    entity = dataset.to_entity() if hasattr(dataset, "to_entity") else dataset
+    if not isinstance(entity, Dataset):
+        raise InvalidArgument(
+            f"Invalid dataset of type {type(dataset).__name__}: expected a runwell Dataset "
+            "(see runwell.data.from_pandas / from_numpy)."
+        )
+    _client().log_inputs(_run_id(), [DatasetInput(dataset=entity, tags=tuple(input_tags))])
+
+
+def log_artifact(
+    local_path: str, artifact_path: str | None = None, run_id: str | None = None
+) -> None:
+    _client().log_artifact(_run_id(run_id), local_path, artifact_path)
+
+
+def log_artifacts(
+    local_dir: str, artifact_path: str | None = None, run_id: str | None = None
+) -> None:
+    _client().log_artifacts(_run_id(run_id), local_dir, artifact_path)
+
+
+def log_text(text: str, artifact_file: str, run_id: str | None = None) -> None:
+    _client().log_text(_run_id(run_id), text, artifact_file)
+
+
+def log_dict(dictionary: Any, artifact_file: str, run_id: str | None = None) -> None:
+    _client().log_dict(_run_id(run_id), dictionary, artifact_file)
+
+
+def log_figure(
+    figure: Any, artifact_file: str, *, save_kwargs: Any = None, run_id: str | None = None
+) -> None:
+    _client().log_figure(_run_id(run_id), figure, artifact_file)
+
+
+def log_image(
+    image: Any,
+    artifact_file: str | None = None,
+    key: str | None = None,
+    step: int | None = None,
+    timestamp: int | None = None,
+    synchronous: bool | None = None,
+    run_id: str | None = None,
+) -> None:
+    """Log an image; either at ``artifact_file`` or, with ``key``, as ``images/<key>/step_N``."""
+    if (artifact_file is None) == (key is None):
+        raise InvalidArgument("Give exactly one of 'artifact_file' and 'key'.")
+    if artifact_file is None:
+        validation.key(key, "key")
+        artifact_file = f"images/{key}/step_{step or 0}_{timestamp or int(time.time() * 1000)}.png"
+    _client().log_image(_run_id(run_id), image, artifact_file)
+
+
+def log_table(data: Any, artifact_file: str, run_id: str | None = None) -> None:
+    _client().log_table(_run_id(run_id), data, artifact_file)
+
+
+def get_artifact_uri(artifact_path: str | None = None) -> str:
+    base = _client().get_run(_run_id()).info.artifact_uri
+    return f"{base}/{artifact_path.lstrip('/')}" if artifact_path else base
+
+
+# ------------------------------------------------------------------ search
+
+
+def search_runs(
+    experiment_ids: Sequence[str] | None = None,
+    filter_string: str = "",
+    run_view_type: ViewType | str | int = ViewType.ACTIVE_ONLY,
+    max_results: int = 100000,
+    order_by: Sequence[str] | None = None,
+    output_format: str = "pandas",
+    search_all_experiments: bool = False,
+    experiment_names: Sequence[str] | None = None,
+) -> pd.DataFrame | list[Run]:
+    """Runs matching ``filter_string``, as a DataFrame (MLflow's columns) or a list."""
+    if output_format not in ("pandas", "list"):
+        raise InvalidArgument(
+            f"Invalid output_format '{output_format}': expected 'pandas' or 'list'."
+        )
+    client = _client()
+    ids = [str(i) for i in experiment_ids or ()]
+    for name in experiment_names or ():
+        found = client.get_experiment_by_name(name)
+        if found is not None:
+            ids.append(found.experiment_id)
+    if not ids and not experiment_names:
+        if search_all_experiments:
+            ids = [e.experiment_id for e in search_experiments(view_type=ViewType.ALL)]
+        else:
+            ids = [_active_experiment_id()]
+    runs: list[Run] = []
+    token: str | None = None
+    while len(runs) < max_results:
+        page = client.search_runs(
+            ids,
+            filter_string,
+            run_view_type,
+            min(validation.MAX_RUNS_SEARCH_RESULTS, max_results - len(runs)),
+            order_by,
+            token,
+        )
+        runs.extend(page.items)
+        token = page.token
+        if token is None:
+            break
+    if output_format == "list":
+        return runs
+    return runs_to_frame(runs)
+
+
+def _end_runs_at_exit() -> None:
+    try:
+        while _state.stack:
+            end_run()
+    except RunwellError:
+        pass
+
+
+atexit.register(_end_runs_at_exit)
