@@ -33,7 +33,7 @@ def _git(args: list[str], cwd: Path) -> str | None:
 
 def source_name() -> str:
     main = sys.argv[0] if sys.argv and sys.argv[0] else ""
-    if main in ("", "-c", "-m"):
+    if main in ("", "-", "-c", "-m"):
         return "<console>"
     return str(Path(main).resolve())
 
@@ -46,7 +46,7 @@ def default_tags() -> dict[str, str]:
         user = "unknown"
     tags = {USER: user, SOURCE_NAME: source_name(), SOURCE_TYPE: "LOCAL"}
     if env.flag(env.CAPTURE_GIT, True):
-        main = sys.argv[0] if sys.argv and sys.argv[0] not in ("", "-c", "-m") else ""
+        main = sys.argv[0] if sys.argv and sys.argv[0] not in ("", "-", "-c", "-m") else ""
         directory = Path(main).resolve().parent if main else Path(os.getcwd())
         commit = _git(["rev-parse", "HEAD"], directory) if directory.is_dir() else None
         if commit:

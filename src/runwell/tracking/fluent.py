@@ -7,6 +7,7 @@ last run) lives in one ``FluentState`` object, so ``reset()`` puts everything ba
 from __future__ import annotations
 
 import atexit
+import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -79,14 +80,15 @@ class FluentState:
     tracking_uri: str | None = None
     experiment_id: str | None = None
     last_run_id: str | None = None
-    clients: dict[str, RunwellClient] = field(default_factory=dict)
+    clients: dict[tuple[str | None, str | None, str], RunwellClient] = field(default_factory=dict)
     local: threading.local = field(default_factory=threading.local)
 
     def client(self) -> RunwellClient:
-        uri = resolve_tracking_uri(self.tracking_uri)
-        found = self.clients.get(uri)
+        # Resolving a URI touches the filesystem; the key below is what the answer depends on.
+        cache_key = (self.tracking_uri, env.get(env.TRACKING_URI), os.getcwd())
+        found = self.clients.get(cache_key)
         if found is None:
-            found = self.clients[uri] = RunwellClient(uri)
+            found = self.clients[cache_key] = RunwellClient(resolve_tracking_uri(self.tracking_uri))
         return found
 
     @property

@@ -22,6 +22,10 @@ NAMING_CONVENTION = {
 
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
+# MySQL compares strings case-insensitively by default; the binary collation makes names,
+# keys and filters behave as on SQLite and PostgreSQL.
+MYSQL_TABLE = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+
 # MySQL indexes cap key bytes; 250 utf8mb4 characters fit every composite key below.
 KEY = sa.String(250)
 LONG_TEXT = sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
@@ -38,6 +42,7 @@ experiments = sa.Table(
     sa.Column("creation_time", sa.BigInteger, nullable=False),
     sa.Column("last_update_time", sa.BigInteger, nullable=False),
     sa.UniqueConstraint("name"),
+    **MYSQL_TABLE,
 )
 
 experiment_tags = sa.Table(
@@ -51,6 +56,7 @@ experiment_tags = sa.Table(
     ),
     sa.Column("key", KEY, primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
+    **MYSQL_TABLE,
 )
 
 runs = sa.Table(
@@ -74,6 +80,7 @@ runs = sa.Table(
     sa.Column("deleted_time", sa.BigInteger, nullable=True),
     sa.UniqueConstraint("run_id"),
     sa.Index(None, "experiment_id", "lifecycle_stage", "start_time"),
+    **MYSQL_TABLE,
 )
 
 
@@ -88,6 +95,7 @@ params = sa.Table(
     sa.Column("key", KEY, primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
     sqlite_with_rowid=False,
+    **MYSQL_TABLE,
 )
 
 tags = sa.Table(
@@ -97,6 +105,7 @@ tags = sa.Table(
     sa.Column("key", KEY, primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
     sqlite_with_rowid=False,
+    **MYSQL_TABLE,
 )
 
 # kind: 0 finite, 1 NaN (value 0), 2 infinite (value ±max double keeps the sign and the order).
@@ -110,6 +119,7 @@ metrics = sa.Table(
     sa.Column("value", DOUBLE, primary_key=True),
     sa.Column("kind", sa.SmallInteger, primary_key=True),
     sqlite_with_rowid=False,
+    **MYSQL_TABLE,
 )
 
 latest_metrics = sa.Table(
@@ -123,6 +133,7 @@ latest_metrics = sa.Table(
     sa.Column("step", sa.BigInteger, nullable=False),
     sa.Index(None, "key", "value"),
     sqlite_with_rowid=False,
+    **MYSQL_TABLE,
 )
 
 datasets = sa.Table(
@@ -142,6 +153,7 @@ datasets = sa.Table(
     sa.Column("schema", LONG_TEXT, nullable=True),
     sa.Column("profile", LONG_TEXT, nullable=True),
     sa.UniqueConstraint("experiment_id", "name", "digest"),
+    **MYSQL_TABLE,
 )
 
 run_inputs = sa.Table(
@@ -152,6 +164,7 @@ run_inputs = sa.Table(
         "dataset", BIG_ID, sa.ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
     ),
     sa.Index(None, "dataset"),
+    **MYSQL_TABLE,
 )
 
 run_input_tags = sa.Table(
@@ -161,4 +174,5 @@ run_input_tags = sa.Table(
     sa.Column("dataset", BIG_ID, primary_key=True),
     sa.Column("key", sa.String(255), primary_key=True),
     sa.Column("value", sa.String(500), nullable=False),
+    **MYSQL_TABLE,
 )

@@ -27,7 +27,7 @@ from runwell.entities import (
 from runwell.errors import AlreadyExists, InvalidArgument, NotFound
 from runwell.store import run_names, search_filter, validation
 from runwell.store.sql import codec, loading, migrate, search, writes
-from runwell.store.sql.engine import get_engine, transaction
+from runwell.store.sql.engine import RawConnections, get_engine, transaction
 from runwell.store.sql.rows import (
     datasets as dataset_table,
     experiment_tags,
@@ -47,6 +47,11 @@ def _now() -> int:
     return int(time.time() * 1000)
 
 
+def _cursor(conn: Connection) -> Any:
+    """The driver cursor of a SQLAlchemy connection, inside its transaction."""
+    return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+
 def _pk(experiment_id: str) -> int:
     return int(validation.experiment_id(experiment_id))
 
@@ -58,6 +63,10 @@ class SqlTrackingStore:
         self.db_url = db_url
         self.artifact_root = default_artifact_root.rstrip("/")
         self.engine = get_engine(db_url)
+        self.raw = RawConnections(self.engine)
+        self._select_run_state = (
+            f"SELECT id, lifecycle_stage FROM runs WHERE run_id = {self.raw.mark}"
+        )
         migrate.ensure_schema(self.engine, db_url)
         self._ensure_default_experiment()
 
@@ -283,7 +292,7 @@ class SqlTrackingStore:
                 )
             )
             run_pk = result.inserted_primary_key[0]  # type: ignore[index]
-            writes.set_tags(conn, run_pk, checked)
+            writes.set_tags(self.raw, _cursor(conn), run_pk, checked)
             return self._load_run(conn, run_id)
 
     def _run_row(self, conn: Connection, run_id: str) -> Any:
@@ -332,7 +341,9 @@ class SqlTrackingStore:
             if values:
                 conn.execute(runs.update().where(runs.c.id == run_pk).values(**values))
             if run_name:
-                writes.set_tags(conn, run_pk, [RunTag(key=writes.RUN_NAME_TAG, value=run_name)])
+                writes.set_tags(
+                    self.raw, _cursor(conn), run_pk, [RunTag(key=writes.RUN_NAME_TAG, value=run_name)]
+                )
             return loading.run_info(self._run_row(conn, run_id))
 
     def _set_run_stage(self, run_id: str, stage: LifecycleStage) -> None:
@@ -389,11 +400,19 @@ class SqlTrackingStore:
             RunTag(key=validation.key(t.key, "key"), value=validation.tag_value(t.value, t.key))
             for t in tags
         ]
-        with transaction(self.engine, write=True) as conn:
-            run_pk = self._active_run_pk(conn, run_id)
-            writes.log_params(conn, run_pk, run_id, checked_params)
-            writes.log_metrics(conn, run_pk, metrics)
-            writes.set_tags(conn, run_pk, checked_tags)
+        with self.raw.write() as cursor:
+            cursor.execute(self._select_run_state, (run_id,))
+            row = cursor.fetchone()
+            if row is None:
+                raise NotFound(f"Run with id={run_id} not found")
+            run_pk, stage = row
+            if stage != LifecycleStage.ACTIVE.value:
+                raise InvalidArgument(
+                    f"The run {run_id} must be in the 'active' state. Current state is {stage}."
+                )
+            writes.log_params(self.raw, cursor, run_pk, run_id, checked_params)
+            writes.log_metrics(self.raw, cursor, run_pk, metrics)
+            writes.set_tags(self.raw, cursor, run_pk, checked_tags)
 
     def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput]) -> None:
         for d in datasets:

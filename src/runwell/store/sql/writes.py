@@ -11,23 +11,16 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from runwell.entities import Metric, Param, RunTag
 from runwell.errors import InvalidArgument
 from runwell.store.sql import codec
+from runwell.store.sql.engine import RawConnections
 
 RUN_NAME_TAG = "mlflow.runName"
 
 
-def _dialect(conn: Connection) -> str:
-    name = conn.dialect.name
-    return "mysql" if name == "mariadb" else name
-
-
-def _placeholders(conn: Connection, count: int) -> str:
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    return ", ".join([mark] * count)
+def _placeholders(raw: RawConnections, count: int) -> str:
+    return ", ".join([raw.mark] * count)
 
 
 @functools.lru_cache(maxsize=None)
@@ -59,11 +52,11 @@ def _latest_upsert(dialect: str, marks: str) -> str:
     )
 
 
-def log_metrics(conn: Connection, run_pk: int, metrics: Sequence[Metric]) -> None:
+def log_metrics(raw: RawConnections, cursor: Any, run_pk: int, metrics: Sequence[Metric]) -> None:
     """Insert history points (exact duplicates ignored) and advance each key's latest value."""
     if not metrics:
         return
-    dialect = _dialect(conn)
+    dialect = raw.dialect
     encode = codec.encode
     rows: list[tuple[Any, ...]] = []
     latest: dict[str, tuple[int, int, float, int]] = {}
@@ -73,25 +66,21 @@ def log_metrics(conn: Connection, run_pk: int, metrics: Sequence[Metric]) -> Non
         best = latest.get(m.key)
         if best is None or (m.step, m.timestamp, value) > best[:3]:
             latest[m.key] = (m.step, m.timestamp, value, kind)
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        marks = _placeholders(conn, 6)
-        if len(rows) == 1:
-            cursor.execute(_metric_insert(dialect, marks), rows[0])
-        else:
-            cursor.executemany(_metric_insert(dialect, marks), rows)
-        upserts = [
-            (run_pk, key, value, kind, timestamp, step)
-            for key, (step, timestamp, value, kind) in latest.items()
-        ]
-        if dialect == "mysql":
-            _mysql_latest(cursor, run_pk, upserts)
-        elif len(upserts) == 1:
-            cursor.execute(_latest_upsert(dialect, marks), upserts[0])
-        else:
-            cursor.executemany(_latest_upsert(dialect, marks), upserts)
-    finally:
-        cursor.close()
+    marks = _placeholders(raw, 6)
+    if len(rows) == 1:
+        cursor.execute(_metric_insert(dialect, marks), rows[0])
+    else:
+        cursor.executemany(_metric_insert(dialect, marks), rows)
+    upserts = [
+        (run_pk, key, value, kind, timestamp, step)
+        for key, (step, timestamp, value, kind) in latest.items()
+    ]
+    if dialect == "mysql":
+        _mysql_latest(cursor, run_pk, upserts)
+    elif len(upserts) == 1:
+        cursor.execute(_latest_upsert(dialect, marks), upserts[0])
+    else:
+        cursor.executemany(_latest_upsert(dialect, marks), upserts)
 
 
 def _mysql_latest(cursor: Any, run_pk: int, upserts: list[tuple[Any, ...]]) -> None:
@@ -126,67 +115,59 @@ def _mysql_latest(cursor: Any, run_pk: int, upserts: list[tuple[Any, ...]]) -> N
         )
 
 
-def log_params(conn: Connection, run_pk: int, run_id: str, params: Sequence[Param]) -> None:
+def log_params(
+    raw: RawConnections, cursor: Any, run_pk: int, run_id: str, params: Sequence[Param]
+) -> None:
     """Insert new params; the same value again is fine, another value rejects the batch."""
     if not params:
         return
-    dialect = _dialect(conn)
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    key_col = "`key`" if dialect == "mysql" else "key"
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        keys = [p.key for p in params]
-        marks = ", ".join([mark] * len(keys))
-        cursor.execute(
-            f"SELECT {key_col}, value FROM params WHERE run = {mark} AND {key_col} IN ({marks})",
-            [run_pk, *keys],
+    mark = raw.mark
+    key_col = "`key`" if raw.dialect == "mysql" else "key"
+    keys = [p.key for p in params]
+    marks = ", ".join([mark] * len(keys))
+    cursor.execute(
+        f"SELECT {key_col}, value FROM params WHERE run = {mark} AND {key_col} IN ({marks})",
+        [run_pk, *keys],
+    )
+    stored = dict(cursor.fetchall())
+    conflicts = [
+        {"key": p.key, "old_value": stored[p.key], "new_value": p.value}
+        for p in params
+        if p.key in stored and stored[p.key] != p.value
+    ]
+    if conflicts:
+        raise InvalidArgument(
+            f"Changing param values is not allowed. Params were already logged="
+            f"'{conflicts}' for run ID='{run_id}'."
         )
-        stored = dict(cursor.fetchall())
-        conflicts = [
-            {"key": p.key, "old_value": stored[p.key], "new_value": p.value}
-            for p in params
-            if p.key in stored and stored[p.key] != p.value
-        ]
-        if conflicts:
-            raise InvalidArgument(
-                f"Changing param values is not allowed. Params were already logged="
-                f"'{conflicts}' for run ID='{run_id}'."
-            )
-        new = [(run_pk, p.key, p.value) for p in params if p.key not in stored]
-        if new:
-            cursor.executemany(
-                f"INSERT INTO params (run, {key_col}, value) VALUES ({mark}, {mark}, {mark})", new
-            )
-    finally:
-        cursor.close()
+    new = [(run_pk, p.key, p.value) for p in params if p.key not in stored]
+    if new:
+        cursor.executemany(
+            f"INSERT INTO params (run, {key_col}, value) VALUES ({mark}, {mark}, {mark})", new
+        )
 
 
-def set_tags(conn: Connection, run_pk: int, tags: Sequence[RunTag]) -> None:
+def set_tags(raw: RawConnections, cursor: Any, run_pk: int, tags: Sequence[RunTag]) -> None:
     """Upsert tags (the last of duplicate keys wins); ``mlflow.runName`` renames the run."""
     if not tags:
         return
     final = {t.key: t.value for t in tags}
-    dialect = _dialect(conn)
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = raw.mark
     rows = [(run_pk, key, value) for key, value in final.items()]
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        if dialect == "mysql":
-            cursor.executemany(
-                "INSERT INTO tags (run, `key`, value) VALUES (%s, %s, %s) "
-                "ON DUPLICATE KEY UPDATE value = VALUES(value)",
-                rows,
-            )
-        else:
-            cursor.executemany(
-                f"INSERT INTO tags (run, key, value) VALUES ({mark}, {mark}, {mark}) "
-                "ON CONFLICT (run, key) DO UPDATE SET value = excluded.value",
-                rows,
-            )
-        if RUN_NAME_TAG in final:
-            cursor.execute(
-                f"UPDATE runs SET name = {mark} WHERE id = {mark}",
-                (final[RUN_NAME_TAG][:250], run_pk),
-            )
-    finally:
-        cursor.close()
+    if raw.dialect == "mysql":
+        cursor.executemany(
+            "INSERT INTO tags (run, `key`, value) VALUES (%s, %s, %s) "
+            "ON DUPLICATE KEY UPDATE value = VALUES(value)",
+            rows,
+        )
+    else:
+        cursor.executemany(
+            f"INSERT INTO tags (run, key, value) VALUES ({mark}, {mark}, {mark}) "
+            "ON CONFLICT (run, key) DO UPDATE SET value = excluded.value",
+            rows,
+        )
+    if RUN_NAME_TAG in final:
+        cursor.execute(
+            f"UPDATE runs SET name = {mark} WHERE id = {mark}",
+            (final[RUN_NAME_TAG][:250], run_pk),
+        )

@@ -24,6 +24,10 @@ DOUBLE = sa.Float(precision=53).with_variant(mysql.DOUBLE(), "mysql", "mariadb")
 
 
 
+# MySQL compares strings case-insensitively by default; binary collation matches the others.
+MYSQL_TABLE = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+
+
 def upgrade() -> None:
     op.create_table(
         "experiments",
@@ -35,6 +39,7 @@ def upgrade() -> None:
         sa.Column("last_update_time", sa.BigInteger, nullable=False),
         sa.PrimaryKeyConstraint("experiment_id", name="pk_experiments"),
         sa.UniqueConstraint("name", name="uq_experiments_name"),
+        **MYSQL_TABLE,
     )
     op.create_table(
         "experiment_tags",
@@ -48,6 +53,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
             name="fk_experiment_tags_experiment_id_experiments",
         ),
+        **MYSQL_TABLE,
     )
     op.create_table(
         "runs",
@@ -70,6 +76,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
             name="fk_runs_experiment_id_experiments",
         ),
+        **MYSQL_TABLE,
     )
     op.create_index(
         "ix_runs_experiment_id_lifecycle_stage_start_time",
@@ -87,6 +94,7 @@ def upgrade() -> None:
                 ["run"], ["runs.id"], ondelete="CASCADE", name=f"fk_{table}_run_runs"
             ),
             sqlite_with_rowid=False,
+            **MYSQL_TABLE,
         )
     op.create_table(
         "metrics",
@@ -103,6 +111,7 @@ def upgrade() -> None:
             ["run"], ["runs.id"], ondelete="CASCADE", name="fk_metrics_run_runs"
         ),
         sqlite_with_rowid=False,
+        **MYSQL_TABLE,
     )
     op.create_table(
         "latest_metrics",
@@ -117,6 +126,7 @@ def upgrade() -> None:
             ["run"], ["runs.id"], ondelete="CASCADE", name="fk_latest_metrics_run_runs"
         ),
         sqlite_with_rowid=False,
+        **MYSQL_TABLE,
     )
     op.create_index("ix_latest_metrics_key_value", "latest_metrics", ["key", "value"])
     op.create_table(
@@ -139,6 +149,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
             name="fk_datasets_experiment_id_experiments",
         ),
+        **MYSQL_TABLE,
     )
     op.create_table(
         "run_inputs",
@@ -151,6 +162,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["dataset"], ["datasets.id"], ondelete="CASCADE", name="fk_run_inputs_dataset_datasets"
         ),
+        **MYSQL_TABLE,
     )
     op.create_index("ix_run_inputs_dataset", "run_inputs", ["dataset"])
     op.create_table(
@@ -163,6 +175,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["run"], ["runs.id"], ondelete="CASCADE", name="fk_run_input_tags_run_runs"
         ),
+        **MYSQL_TABLE,
     )
 
 

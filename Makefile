@@ -1,0 +1,54 @@
+# runwell developer commands. `make run` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MLFLOW_VENV := .venv-mlflow
+STAMP := $(VENV)/.installed
+MLFLOW_STAMP := $(MLFLOW_VENV)/.installed
+
+.PHONY: run demo test test-fast test-slow lint bench env mlflow-env clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip uv
+	$(BIN)/uv pip install --python $(BIN)/python -q -e '.[test]'
+	touch $(STAMP)
+
+env: $(STAMP)
+
+# mlflow lives in its own virtualenv: tests and benchmarks call it as a subprocess, so its pins
+# never constrain runwell's dependencies.
+$(MLFLOW_STAMP):
+	test -x $(MLFLOW_VENV)/bin/python || $(PYTHON) -m venv $(MLFLOW_VENV)
+	$(MLFLOW_VENV)/bin/python -m pip install -q --upgrade pip uv
+	$(MLFLOW_VENV)/bin/uv pip install --python $(MLFLOW_VENV)/bin/python -q 'mlflow>=3.17,<3.18'
+	touch $(MLFLOW_STAMP)
+
+mlflow-env: $(MLFLOW_STAMP)
+
+# Until the tracking server lands, `make run` runs the quickstart and shows the runs it logged.
+run: $(STAMP)
+	$(BIN)/python examples/quickstart.py
+	$(BIN)/runwell runs list --experiment-name quickstart
+
+demo: run
+
+test: $(STAMP) $(MLFLOW_STAMP)
+	$(BIN)/python -m pytest -q -m "not slow" -n 2
+	$(BIN)/python -m pytest -q -m slow
+	$(MAKE) lint
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow" -n 2
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: $(STAMP) $(MLFLOW_STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) $(MLFLOW_VENV) runwell.db runwell.db-* runwell-artifacts

@@ -1,0 +1,77 @@
+"""The ``runwell`` command line: verbs in noun groups, one module per group.
+
+    runwell experiments create wine --tag team=vision
+    runwell runs list --experiment-name wine --order-by "metrics.acc DESC"
+    runwell runs describe 3f2a... --json
+    runwell artifacts download --run-id 3f2a... --path plots --dst ./out
+    runwell db upgrade sqlite:///runwell.db
+
+``--tracking-uri`` picks the store; without it RUNWELL_TRACKING_URI (or MLFLOW_TRACKING_URI)
+does, else ``sqlite:///<cwd>/runwell.db``.
+
+Exit codes, decided in one place (``exit_code``)::
+
+    0  success
+    1  RunwellError: InvalidArgument, AlreadyExists, InvalidState (and any other code)
+    2  usage error (click: unknown option, missing argument, bad choice)
+    3  NotFound: no such experiment, run or artifact
+    4  Unavailable: the database is unreachable or busy; try again
+
+A RunwellError prints ``Error: <message>`` on stderr. Any other exception is a bug and
+propagates with its traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from runwell._version import __version__
+from runwell.cli import artifacts, db, experiments, runs
+from runwell.cli._context import CliState
+from runwell.errors import NotFound, RunwellError, Unavailable
+from runwell.tracking.client import resolve_tracking_uri
+
+__all__ = ["exit_code", "main"]
+
+
+def exit_code(error: RunwellError) -> int:
+    """The process exit status for a RunwellError (the table in the module docstring)."""
+    if isinstance(error, NotFound):
+        return 3
+    if isinstance(error, Unavailable):
+        return 4
+    return 1
+
+
+class _RunwellGroup(click.Group):
+    """The root group: turns a RunwellError from any command into a message and exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RunwellError as error:
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(exit_code(error))
+
+
+@click.group(cls=_RunwellGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="runwell", message="%(prog)s %(version)s")
+@click.option(
+    "--tracking-uri",
+    metavar="URI",
+    default=None,
+    help="Tracking store: sqlite:///path, postgresql://..., mysql+pymysql://... "
+    "[default: $RUNWELL_TRACKING_URI, else sqlite:///<cwd>/runwell.db]",
+)
+@click.pass_context
+def main(ctx: click.Context, tracking_uri: str | None) -> None:
+    """Track experiments and runs; compatible with MLflow's formats."""
+    ctx.obj = CliState(tracking_uri=resolve_tracking_uri(tracking_uri))
+
+
+main.add_command(experiments.group)
+main.add_command(runs.group)
+main.add_command(artifacts.group)
+main.add_command(db.group)

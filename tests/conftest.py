@@ -1,0 +1,134 @@
+"""Shared fixtures: a per-test embedded store, and real SQL databases for the contract suite.
+
+PostgreSQL and MariaDB/MySQL come from RUNWELL_TEST_POSTGRES_URL / RUNWELL_TEST_MYSQL_URL
+(defaulting to this machine's local servers). Each xdist worker gets its own database,
+dropped first if left over; tests truncate it. Locally a missing server skips those tests
+with a reason; in CI (CI=true) it fails them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+import runwell
+from runwell.store import uri as uris
+from runwell.store.sql import engine as engines
+from runwell.store.sql.tracking import SqlTrackingStore
+from runwell.tracking import fluent
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_MYSQL = "mysql+pymysql://root@127.0.0.1:3306/test"
+BACKENDS = ["sqlite", "postgresql", "mysql"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_tracking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test tracks into its own SQLite file in its own working directory."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RUNWELL_TRACKING_URI", f"sqlite:///{tmp_path}/runwell.db")
+    monkeypatch.setenv("RUNWELL_CAPTURE_GIT", "0")
+    for name in ("RUNWELL_RUN_ID", "MLFLOW_RUN_ID", "RUNWELL_EXPERIMENT_ID", "MLFLOW_TRACKING_URI",
+                 "RUNWELL_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME",
+                 "RUNWELL_ARTIFACT_ROOT"):
+        monkeypatch.delenv(name, raising=False)
+    fluent.reset()
+    yield
+    while runwell.active_run() is not None:
+        runwell.end_run()
+    fluent.reset()
+    uris.forget_stores()
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _server_url(backend: str) -> str:
+    if backend == "postgresql":
+        return os.environ.get("RUNWELL_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
+    return os.environ.get("RUNWELL_TEST_MYSQL_URL", DEFAULT_MYSQL)
+
+
+def _unavailable(backend: str, reason: str) -> None:
+    message = f"{backend} server not available: {reason}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + " (CI requires it)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def server_databases() -> Iterator[dict[str, str]]:
+    """A fresh database per backend for this worker: name -> URL (created lazily)."""
+    created: dict[str, str] = {}
+    yield created
+    for backend, url in created.items():
+        admin = sa.create_engine(
+            engines.normalize_url(_server_url(backend)), isolation_level="AUTOCOMMIT"
+        )
+        name = sa.engine.make_url(engines.normalize_url(url)).database
+        with admin.connect() as conn:
+            quote = '"' if backend == "postgresql" else "`"
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote}{name}{quote}")
+        admin.dispose()
+
+
+def _server_database(backend: str, created: dict[str, str]) -> str:
+    if backend in created:
+        return created[backend]
+    base = engines.normalize_url(_server_url(backend))
+    name = f"runwell_test_{_worker()}"
+    try:
+        admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            quote = '"' if backend == "postgresql" else "`"
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote}{name}{quote}")
+            conn.exec_driver_sql(f"CREATE DATABASE {quote}{name}{quote}")
+        admin.dispose()
+    except sa.exc.OperationalError as exc:
+        _unavailable(backend, str(exc.orig))
+    url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
+    created[backend] = url
+    return url
+
+
+def _truncate(url: str) -> None:
+    engine = engines.get_engine(url)
+    with engine.begin() as conn:
+        tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
+        if not tables:
+            return
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        else:
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
+            for table in tables:
+                conn.exec_driver_sql(f"TRUNCATE TABLE `{table}`")
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, server_databases: dict[str, str]) -> str:
+    """An empty database of each backend."""
+    backend: str = request.param
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path}/contract.db"
+    url = _server_database(backend, server_databases)
+    _truncate(url)
+    return url
+
+
+@pytest.fixture
+def store(db_url: str, tmp_path: Path) -> SqlTrackingStore:
+    """A SqlTrackingStore on each backend, artifacts under tmp_path."""
+    return SqlTrackingStore(db_url, (tmp_path / "artifacts").as_uri())
+
+
+@pytest.fixture
+def client() -> runwell.RunwellClient:
+    """A client of this test's embedded store."""
+    return runwell.RunwellClient()
