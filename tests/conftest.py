@@ -32,9 +32,16 @@ def _isolated_tracking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("RUNWELL_TRACKING_URI", f"sqlite:///{tmp_path}/runwell.db")
     monkeypatch.setenv("RUNWELL_CAPTURE_GIT", "0")
-    for name in ("RUNWELL_RUN_ID", "MLFLOW_RUN_ID", "RUNWELL_EXPERIMENT_ID", "MLFLOW_TRACKING_URI",
-                 "RUNWELL_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME",
-                 "RUNWELL_ARTIFACT_ROOT"):
+    for name in (
+        "RUNWELL_RUN_ID",
+        "MLFLOW_RUN_ID",
+        "RUNWELL_EXPERIMENT_ID",
+        "MLFLOW_TRACKING_URI",
+        "RUNWELL_EXPERIMENT_NAME",
+        "MLFLOW_EXPERIMENT_ID",
+        "MLFLOW_EXPERIMENT_NAME",
+        "RUNWELL_ARTIFACT_ROOT",
+    ):
         monkeypatch.delenv(name, raising=False)
     fluent.reset()
     yield

@@ -1,10 +1,10 @@
 """runwell: track experiments, package projects, manage models; speaks MLflow's formats.
 
-    import runwell
-    runwell.set_experiment("wine")
-    with runwell.start_run(run_name="baseline"):
-        runwell.log_param("alpha", 0.5)
-        runwell.log_metric("loss", 0.25, step=1)
+import runwell
+runwell.set_experiment("wine")
+with runwell.start_run(run_name="baseline"):
+    runwell.log_param("alpha", 0.5)
+    runwell.log_metric("loss", 0.25, step=1)
 """
 
 from runwell import artifacts, data

@@ -19,7 +19,10 @@ __all__ = ["download_artifacts", "list_artifacts", "load_dict", "load_image", "l
 
 
 def _locate(
-    artifact_uri: str | None, run_id: str | None, artifact_path: str | None, tracking_uri: str | None
+    artifact_uri: str | None,
+    run_id: str | None,
+    artifact_path: str | None,
+    tracking_uri: str | None,
 ) -> tuple[Any, str]:
     if (artifact_uri is None) == (run_id is None):
         raise InvalidArgument("Give exactly one of 'artifact_uri' and 'run_id'.")

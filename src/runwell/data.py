@@ -69,11 +69,20 @@ def from_numpy(
     digest.update(str(array.shape).encode())
     schema: dict[str, Any] = {
         "mlflow_tensorspec": {
-            "features": json.dumps([{"type": "tensor", "tensor-spec": {
-                "dtype": str(array.dtype), "shape": [-1, *array.shape[1:]]}}]),
+            "features": json.dumps(
+                [
+                    {
+                        "type": "tensor",
+                        "tensor-spec": {"dtype": str(array.dtype), "shape": [-1, *array.shape[1:]]},
+                    }
+                ]
+            ),
         }
     }
-    profile: dict[str, Any] = {"features_shape": list(array.shape), "features_size": int(array.size)}
+    profile: dict[str, Any] = {
+        "features_shape": list(array.shape),
+        "features_size": int(array.size),
+    }
     if targets is not None:
         target_array = np.ascontiguousarray(targets)
         digest.update(target_array[:_MAX_HASHED_ROWS].tobytes())
@@ -90,7 +99,7 @@ def from_numpy(
 
 
 def _column_type(dtype: str) -> str:
-    if dtype.startswith("int") or dtype.startswith("uint"):
+    if dtype.startswith(("int", "uint")):
         return "long"
     if dtype.startswith("float"):
         return "double"

@@ -112,7 +112,11 @@ def test_metrics_keep_nan_and_infinities_and_pick_latest(store: SqlTrackingStore
     assert math.isnan(metrics["nan"])
     assert metrics["pinf"] == math.inf and metrics["ninf"] == -math.inf
     history = store.get_metric_history(run_id, "loss").items
-    assert [(m.timestamp, m.step, m.value) for m in history] == [(5, 2, 1.0), (10, 0, 3.0), (20, 1, 2.0)]
+    assert [(m.timestamp, m.step, m.value) for m in history] == [
+        (5, 2, 1.0),
+        (10, 0, 3.0),
+        (20, 1, 2.0),
+    ]
     assert math.isnan(store.get_metric_history(run_id, "nan").items[0].value)
 
 
@@ -127,7 +131,9 @@ def test_exact_duplicate_points_are_stored_once(store: SqlTrackingStore) -> None
 
 def test_metric_history_pages(store: SqlTrackingStore) -> None:
     run_id = _run_id(store)
-    store.log_batch(run_id, metrics=[Metric(key="m", value=float(i), timestamp=i, step=i) for i in range(25)])
+    store.log_batch(
+        run_id, metrics=[Metric(key="m", value=float(i), timestamp=i, step=i) for i in range(25)]
+    )
     seen: list[float] = []
     token = None
     while True:
@@ -182,10 +188,12 @@ def test_param_conflict_rejects_whole_batch(store: SqlTrackingStore) -> None:
 
 def test_batch_limits_and_duplicate_param_keys(store: SqlTrackingStore) -> None:
     run_id = _run_id(store)
-    with pytest.raises(InvalidArgument, match="at most 100 params. Got 101"):
+    with pytest.raises(InvalidArgument, match=r"at most 100 params\. Got 101"):
         store.log_batch(run_id, params=[Param(key=f"p{i}", value="v") for i in range(101)])
     with pytest.raises(InvalidArgument, match="at most 1000 metrics"):
-        store.log_batch(run_id, metrics=[Metric(key="m", value=1.0, timestamp=i) for i in range(1001)])
+        store.log_batch(
+            run_id, metrics=[Metric(key="m", value=1.0, timestamp=i) for i in range(1001)]
+        )
     with pytest.raises(InvalidArgument, match="at most 100 tags"):
         store.log_batch(run_id, tags=[RunTag(key=f"t{i}", value="v") for i in range(101)])
     with pytest.raises(InvalidArgument, match="in total"):

@@ -43,12 +43,18 @@ def populated(store: SqlTrackingStore) -> tuple[SqlTrackingStore, dict[str, str]
     dataset = Dataset(name="ds1", digest="d1", source_type="local", source="{}")
     store.log_inputs(
         ids["r1"],
-        [DatasetInput(dataset=dataset, tags=(InputTag(key="mlflow.data.context", value="training"),))],
+        [
+            DatasetInput(
+                dataset=dataset, tags=(InputTag(key="mlflow.data.context", value="training"),)
+            )
+        ],
     )
     return store, ids
 
 
-def _names(store: SqlTrackingStore, filter_string: str = "", order_by: list[str] | None = None) -> list[str]:
+def _names(
+    store: SqlTrackingStore, filter_string: str = "", order_by: list[str] | None = None
+) -> list[str]:
     exp = store.find_experiment_by_name("search")
     assert exp is not None
     page = store.search_runs([exp.experiment_id], filter_string, order_by=order_by)

@@ -81,9 +81,7 @@ def require_run(client: RunwellClient, run_id: str) -> Run:
         raise NotFound(f"no run with id '{run_id}'; see `runwell runs list`") from None
 
 
-def experiment_ids(
-    client: RunwellClient, ids: Sequence[str], names: Sequence[str]
-) -> list[str]:
+def experiment_ids(client: RunwellClient, ids: Sequence[str], names: Sequence[str]) -> list[str]:
     """Ids of the experiments given by id or name; every active experiment when none is."""
     chosen = [require_experiment(client, i).experiment_id for i in ids]
     chosen += [experiment_named(client, n).experiment_id for n in names]

@@ -57,7 +57,7 @@ def key(value: object, what: str) -> str:
             "dashes (-), periods (.), spaces ( ), colon(:) and slashes (/)."
         )
     normal = posixpath.normpath(value)
-    if normal != value or normal == "." or normal.startswith("..") or normal.startswith("/"):
+    if normal != value or normal == "." or normal.startswith(("..", "/")):
         raise _bad(
             f"Invalid {what} '{value}': names may be treated as files in certain cases, and "
             "must not resolve to other names when treated as such. This name would resolve "
@@ -110,7 +110,7 @@ def metric_value(value: object, metric_key: str) -> float:
         return float(value)  # type: ignore[arg-type]  # numpy scalars and friends
     except (TypeError, ValueError):
         raise _bad(
-            f'Invalid value "{value}" for parameter \'value\' supplied (metric \'{metric_key}\'): '
+            f"Invalid value \"{value}\" for parameter 'value' supplied (metric '{metric_key}'): "
             "expected a number."
         ) from None
 
@@ -122,7 +122,9 @@ def int64(value: object, what: str, *, minimum: int | None = None) -> int:
     try:
         number = int(value) if not isinstance(value, str) else int(float(value))  # type: ignore[call-overload]
     except (TypeError, ValueError, OverflowError):
-        raise _bad(f"Invalid value {value!r} for parameter '{what}': expected an integer.") from None
+        raise _bad(
+            f"Invalid value {value!r} for parameter '{what}': expected an integer."
+        ) from None
     if not -_INT64_MAX - 1 <= number <= _INT64_MAX:
         raise _bad(f"Value {value!r} for parameter '{what}' does not fit a 64-bit integer.")
     if minimum is not None and number < minimum:
@@ -178,7 +180,7 @@ def unique_param_keys(params: Sequence[Param]) -> None:
 
 
 def run_id(value: object) -> str:
-    """Run ids are 1–256 word characters or dashes, starting with a letter or digit."""
+    """Run ids are 1 to 256 word characters or dashes, starting with a letter or digit."""
     if not isinstance(value, str) or value == "":
         raise _bad("Missing value for required parameter 'run_id'.")
     if not _RUN_ID.match(value):
@@ -200,9 +202,7 @@ def experiment_name(value: object) -> str:
     if not isinstance(value, str) or value.strip() == "":
         raise _bad("Invalid experiment name: expected a non-empty string for parameter 'name'.")
     if len(value) > MAX_EXPERIMENT_NAME_LENGTH:
-        raise _bad(
-            f"'name' exceeds the maximum length of {MAX_EXPERIMENT_NAME_LENGTH} characters."
-        )
+        raise _bad(f"'name' exceeds the maximum length of {MAX_EXPERIMENT_NAME_LENGTH} characters.")
     return value
 
 
@@ -217,7 +217,9 @@ def artifact_location(value: str | None) -> str | None:
     if value.startswith("runs:"):
         raise _bad("Artifact location cannot be a runs:/ URI.")
     if "#" in value or ";" in value.split("?", 1)[0].rsplit("/", 1)[-1]:
-        raise _bad(f"Invalid artifact_location '{value}': fragments and ';' params are not allowed.")
+        raise _bad(
+            f"Invalid artifact_location '{value}': fragments and ';' params are not allowed."
+        )
     return value
 
 

@@ -197,9 +197,11 @@ class RunwellClient:
         tags: Sequence[RunTag] = (),
     ) -> None:
         """Log many values at once; split into requests within MLflow's batch limits."""
-        if len(metrics) + len(params) + len(tags) <= validation.MAX_ENTITIES_PER_BATCH and len(
-            params
-        ) <= validation.MAX_PARAMS_PER_BATCH and len(tags) <= validation.MAX_TAGS_PER_BATCH:
+        if (
+            len(metrics) + len(params) + len(tags) <= validation.MAX_ENTITIES_PER_BATCH
+            and len(params) <= validation.MAX_PARAMS_PER_BATCH
+            and len(tags) <= validation.MAX_TAGS_PER_BATCH
+        ):
             self.store.log_batch(run_id, metrics, params, tags)
             return
         validation.unique_param_keys(params)

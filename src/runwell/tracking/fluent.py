@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from runwell import env
 from runwell.entities import (
@@ -245,7 +245,9 @@ def start_run(
         if description is not None:
             extra[context.NOTE] = description
         if extra:
-            client.log_batch(resume_id, tags=[RunTag(key=k, value=str(v)) for k, v in extra.items()])
+            client.log_batch(
+                resume_id, tags=[RunTag(key=k, value=str(v)) for k, v in extra.items()]
+            )
         run = client.get_run(resume_id)
     else:
         parent = parent_run_id or (stack[-1].info.run_id if stack and nested else None)
@@ -441,6 +443,46 @@ def get_artifact_uri(artifact_path: str | None = None) -> str:
 
 
 # ------------------------------------------------------------------ search
+
+
+@overload
+def search_runs(
+    experiment_ids: Sequence[str] | None = None,
+    filter_string: str = "",
+    run_view_type: ViewType | str | int = ViewType.ACTIVE_ONLY,
+    max_results: int = 100000,
+    order_by: Sequence[str] | None = None,
+    output_format: Literal["pandas"] = "pandas",
+    search_all_experiments: bool = False,
+    experiment_names: Sequence[str] | None = None,
+) -> pd.DataFrame: ...
+
+
+@overload
+def search_runs(
+    experiment_ids: Sequence[str] | None = None,
+    filter_string: str = "",
+    run_view_type: ViewType | str | int = ViewType.ACTIVE_ONLY,
+    max_results: int = 100000,
+    order_by: Sequence[str] | None = None,
+    *,
+    output_format: Literal["list"],
+    search_all_experiments: bool = False,
+    experiment_names: Sequence[str] | None = None,
+) -> list[Run]: ...
+
+
+@overload
+def search_runs(
+    experiment_ids: Sequence[str] | None = None,
+    filter_string: str = "",
+    run_view_type: ViewType | str | int = ViewType.ACTIVE_ONLY,
+    max_results: int = 100000,
+    order_by: Sequence[str] | None = None,
+    output_format: str = "pandas",
+    search_all_experiments: bool = False,
+    experiment_names: Sequence[str] | None = None,
+) -> pd.DataFrame | list[Run]: ...
 
 
 def search_runs(

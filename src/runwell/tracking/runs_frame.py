@@ -51,8 +51,12 @@ def runs_to_frame(runs: Sequence[Run]) -> pd.DataFrame:
         "experiment_id": info["experiment_id"],
         "status": info["status"],
         "artifact_uri": info["artifact_uri"],
-        "start_time": pd.to_datetime(pd.Series(info["start_time"], dtype="float64"), unit="ms", utc=True),
-        "end_time": pd.to_datetime(pd.Series(info["end_time"], dtype="float64"), unit="ms", utc=True),
+        "start_time": pd.to_datetime(
+            pd.Series(info["start_time"], dtype="float64"), unit="ms", utc=True
+        ),
+        "end_time": pd.to_datetime(
+            pd.Series(info["end_time"], dtype="float64"), unit="ms", utc=True
+        ),
     }
     for key in sorted(metrics):
         columns[f"metrics.{key}"] = metrics[key]
@@ -60,6 +64,9 @@ def runs_to_frame(runs: Sequence[Run]) -> pd.DataFrame:
         columns[f"params.{key}"] = params[key]
     for key in sorted(tags):
         columns[f"tags.{key}"] = tags[key]
+    frame: pd.DataFrame
     if not count:
-        return pd.DataFrame({name: [] for name in _INFO_COLUMNS})
-    return pd.DataFrame(columns)
+        frame = pd.DataFrame({name: [] for name in _INFO_COLUMNS})
+    else:
+        frame = pd.DataFrame(columns)
+    return frame

@@ -28,10 +28,10 @@ _engines_lock = threading.Lock()
 
 def normalize_url(url: str) -> str:
     """Pick the driver we ship for plain dialect names (``postgresql://`` -> psycopg 3)."""
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
+    if url.startswith(("postgresql://", "postgres://")):
         rest = url.split("://", 1)[1]
         return "postgresql+psycopg://" + rest
-    if url.startswith("mysql://") or url.startswith("mariadb://"):
+    if url.startswith(("mysql://", "mariadb://")):
         rest = url.split("://", 1)[1]
         return "mysql+pymysql://" + rest
     return url
@@ -90,8 +90,7 @@ def _create_engine(url: str) -> Engine:
     if backend in ("postgresql", "mysql", "mariadb"):
         return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
     raise InvalidArgument(
-        f"Unsupported database URI '{url}': expected sqlite:///, postgresql:// or "
-        "mysql+pymysql://"
+        f"Unsupported database URI '{url}': expected sqlite:///, postgresql:// or mysql+pymysql://"
     )
 
 

@@ -8,7 +8,6 @@ wheel, and runs on the caller's connection inside one transaction (alembic cookb
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa

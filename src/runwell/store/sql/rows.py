@@ -9,6 +9,8 @@ latest value and is written in the same transaction as the history.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
@@ -24,7 +26,7 @@ metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 # MySQL compares strings case-insensitively by default; the binary collation makes names,
 # keys and filters behave as on SQLite and PostgreSQL.
-MYSQL_TABLE = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+MYSQL_TABLE: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 
 # MySQL indexes cap key bytes; 250 utf8mb4 characters fit every composite key below.
 KEY = sa.String(250)

@@ -60,9 +60,11 @@ def _string_condition(
         return sa.func.lower(column).like(sa.func.lower(sa.literal(value)))
     column = _binary(dialect, column)
     if op == "=":
-        return column == value
+        equal: sa.ColumnElement[bool] = column == value
+        return equal
     if op == "!=":
-        return column != value
+        unequal: sa.ColumnElement[bool] = column != value
+        return unequal
     if op == "LIKE":
         return column.like(value)
     if op == "IN":
@@ -89,8 +91,10 @@ def _numeric_condition(
     return result
 
 
-def _metric_condition(alias: Any, op: str, value: float) -> sa.ColumnElement[bool]:
-    stored, kind = codec.encode(float(value))
+def _metric_condition(alias: Any, op: str, value: object) -> sa.ColumnElement[bool]:
+    if not isinstance(value, (int, float)):
+        raise InvalidArgument(f"Expected a numeric value for a metric comparison, got {value!r}.")
+    stored, _kind = codec.encode(float(value))
     condition = _numeric_condition(alias.c.value, op, stored)
     if op == "!=":
         # A NaN is unequal to every number, as in MLflow.
@@ -106,7 +110,9 @@ def _keyed(table: sa.Table, key: str) -> Any:
 def _run_condition(dialect: str, c: Comparison) -> sa.ColumnElement[bool]:
     if c.kind == "metric":
         alias, on = _keyed(latest_metrics, c.key)
-        return sa.exists(sa.select(1).select_from(alias).where(on, _metric_condition(alias, c.op, c.value)))  # type: ignore[arg-type]
+        return sa.exists(
+            sa.select(1).select_from(alias).where(on, _metric_condition(alias, c.op, c.value))
+        )
     if c.kind in ("param", "tag"):
         alias, on = _keyed(params if c.kind == "param" else tags, c.key)
         if c.op == "IS NULL":
@@ -192,9 +198,7 @@ def runs_query(
 def _experiment_condition(dialect: str, c: Comparison) -> sa.ColumnElement[bool]:
     if c.kind == "tag":
         alias = experiment_tags.alias()
-        on = sa.and_(
-            alias.c.experiment_id == experiments.c.experiment_id, alias.c.key == c.key
-        )
+        on = sa.and_(alias.c.experiment_id == experiments.c.experiment_id, alias.c.key == c.key)
         if c.op == "IS NULL":
             return ~sa.exists(sa.select(1).select_from(alias).where(on))
         if c.op == "IS NOT NULL":

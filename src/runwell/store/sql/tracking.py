@@ -30,6 +30,8 @@ from runwell.store.sql import codec, loading, migrate, search, writes
 from runwell.store.sql.engine import RawConnections, get_engine, transaction
 from runwell.store.sql.rows import (
     datasets as dataset_table,
+)
+from runwell.store.sql.rows import (
     experiment_tags,
     experiments,
     metrics,
@@ -82,8 +84,9 @@ class SqlTrackingStore:
             with transaction(self.engine, write=True) as conn:
                 if conn.dialect.name in ("mysql", "mariadb"):
                     # MySQL would treat an explicit 0 as "next auto-increment value".
-                    conn.exec_driver_sql("SET SESSION sql_mode = CONCAT(@@sql_mode, "
-                                         "',NO_AUTO_VALUE_ON_ZERO')")
+                    conn.exec_driver_sql(
+                        "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_AUTO_VALUE_ON_ZERO')"
+                    )
                 now = _now()
                 conn.execute(
                     experiments.insert().values(
@@ -133,7 +136,10 @@ class SqlTrackingStore:
             if checked_tags:
                 conn.execute(
                     experiment_tags.insert(),
-                    [{"experiment_id": pk, "key": k, "value": v} for k, v in dict(checked_tags).items()],
+                    [
+                        {"experiment_id": pk, "key": k, "value": v}
+                        for k, v in dict(checked_tags).items()
+                    ],
                 )
             created = loading.select_experiment(conn, experiments.c.experiment_id == pk)
         assert created is not None
@@ -342,7 +348,10 @@ class SqlTrackingStore:
                 conn.execute(runs.update().where(runs.c.id == run_pk).values(**values))
             if run_name:
                 writes.set_tags(
-                    self.raw, _cursor(conn), run_pk, [RunTag(key=writes.RUN_NAME_TAG, value=run_name)]
+                    self.raw,
+                    _cursor(conn),
+                    run_pk,
+                    [RunTag(key=writes.RUN_NAME_TAG, value=run_name)],
                 )
             return loading.run_info(self._run_row(conn, run_id))
 
@@ -415,9 +424,9 @@ class SqlTrackingStore:
             writes.set_tags(self.raw, cursor, run_pk, checked_tags)
 
     def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput]) -> None:
-        for d in datasets:
-            validation.dataset(d.dataset)
-            for t in d.tags:
+        for use in datasets:
+            validation.dataset(use.dataset)
+            for t in use.tags:
                 validation.input_tag(t)
         if len(datasets) > validation.MAX_DATASETS_PER_BATCH:
             raise InvalidArgument(
@@ -425,7 +434,9 @@ class SqlTrackingStore:
             )
         with transaction(self.engine, write=True) as conn:
             run_pk = self._active_run_pk(conn, run_id)
-            exp_pk = conn.execute(sa.select(runs.c.experiment_id).where(runs.c.id == run_pk)).scalar_one()
+            exp_pk = conn.execute(
+                sa.select(runs.c.experiment_id).where(runs.c.id == run_pk)
+            ).scalar_one()
             for item in datasets:
                 d = item.dataset
                 found = conn.execute(

@@ -23,7 +23,7 @@ def _placeholders(raw: RawConnections, count: int) -> str:
     return ", ".join([raw.mark] * count)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _metric_insert(dialect: str, marks: str) -> str:
     columns = "(run, key, timestamp, step, value, kind)"
     if dialect == "mysql":
@@ -43,7 +43,7 @@ _NEWER = (
 )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _latest_upsert(dialect: str, marks: str) -> str:
     return (
         f"INSERT INTO latest_metrics (run, key, value, kind, timestamp, step) VALUES ({marks}) "

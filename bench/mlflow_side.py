@@ -1,0 +1,176 @@
+"""MLflow's side of the benchmarks: ``.venv-mlflow/bin/python bench/mlflow_side.py OP ...``.
+
+The same operations as runwell_side.py, on MLflow's SQL store (``sqlite:///<tmp>/mlflow.db``,
+set with ``mlflow.set_tracking_uri``) and MLflow's public API. runwell is not installed in this
+interpreter; only the standard-library ``harness`` module is shared.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from pathlib import Path
+
+import harness
+import mlflow
+from mlflow import MlflowClient
+from mlflow.entities import Metric, Param
+
+BATCH = 1000
+
+# MLflow logs every schema migration at INFO on each new store; keep stderr readable.
+logging.getLogger("mlflow").setLevel(logging.WARNING)
+logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _client(db: Path) -> MlflowClient:
+    mlflow.set_tracking_uri(harness.sqlite_uri(db))
+    return MlflowClient()
+
+
+def log_batch(args: harness.Args) -> None:
+    batches = [
+        [Metric(key=k, value=v, timestamp=t, step=s) for k, v, t, s in chunk]
+        for chunk in harness.chunks(harness.batch_points(args.size), BATCH)
+    ]
+    seconds = []
+    for _ in range(args.reps):
+        with harness.fresh_dir() as tmp:
+            client = _client(tmp / "mlflow.db")
+            run_id = client.create_run(client.create_experiment("bench")).info.run_id
+            with harness.Stopwatch() as watch:
+                for batch in batches:
+                    client.log_batch(run_id, metrics=batch)
+            seconds.append(watch.seconds)
+    harness.emit(seconds, args.size, batch=BATCH)
+
+
+def log_metric(args: harness.Args) -> None:
+    seconds = []
+    for _ in range(args.reps):
+        with harness.fresh_dir() as tmp:
+            _client(tmp / "mlflow.db")
+            mlflow.start_run()
+            with harness.Stopwatch() as watch:
+                for step in range(args.size):
+                    mlflow.log_metric("loss", step * 0.001, step=step)
+            seconds.append(watch.seconds)
+            mlflow.end_run()
+    harness.emit(seconds, args.size)
+
+
+def populate_runs(args: harness.Args) -> None:
+    assert args.fixture is not None
+    client = _client(Path(args.fixture))
+    experiment_id = client.create_experiment(harness.SEARCH_EXPERIMENT)
+    watch = harness.Stopwatch()
+    with watch:
+        for shape in harness.search_runs_data(args.size):
+            run_id = client.create_run(experiment_id, tags=shape.tags).info.run_id
+            client.log_batch(
+                run_id,
+                metrics=[
+                    Metric(key=k, value=v, timestamp=harness.BASE_TIMESTAMP, step=0)
+                    for k, v in shape.metrics.items()
+                ],
+                params=[Param(key=k, value=v) for k, v in shape.params.items()],
+            )
+    harness.emit([watch.seconds], args.size)
+
+
+def _fresh_client(fixture: str | None, tmp: Path) -> tuple[MlflowClient, str]:
+    assert fixture is not None
+    db = tmp / "mlflow.db"
+    harness.copy_database(fixture, db)
+    client = _client(db)
+    experiment = client.get_experiment_by_name(harness.SEARCH_EXPERIMENT)
+    assert experiment is not None
+    return client, experiment.experiment_id
+
+
+def search_runs(args: harness.Args) -> None:
+    seconds = []
+    found = 0
+    for _ in range(args.reps):
+        with harness.fresh_dir() as tmp:
+            client, experiment_id = _fresh_client(args.fixture, tmp)
+
+            def query() -> int:
+                return len(
+                    client.search_runs(
+                        [experiment_id],
+                        harness.SEARCH_FILTER,
+                        max_results=harness.SEARCH_MAX_RESULTS,
+                        order_by=list(harness.SEARCH_ORDER_BY),
+                    )
+                )
+
+            found = query()
+            latencies = []
+            for _ in range(args.queries):
+                with harness.Stopwatch() as watch:
+                    query()
+                latencies.append(watch.seconds)
+            seconds.append(statistics.median(latencies))
+    harness.emit(seconds, 1, runs=args.size, queries=args.queries, returned=found)
+
+
+def search_frame(args: harness.Args) -> None:
+    seconds = []
+    shape: tuple[int, int] = (0, 0)
+    for _ in range(args.reps):
+        with harness.fresh_dir() as tmp:
+            _, experiment_id = _fresh_client(args.fixture, tmp)
+            with harness.Stopwatch() as watch:
+                frame = mlflow.search_runs(experiment_ids=[experiment_id])
+            seconds.append(watch.seconds)
+            shape = frame.shape
+            del frame
+    harness.emit(seconds, args.size, rows=shape[0], columns=shape[1])
+
+
+def populate_history(args: harness.Args) -> None:
+    assert args.fixture is not None
+    client = _client(Path(args.fixture))
+    run_id = client.create_run(client.create_experiment(harness.HISTORY_EXPERIMENT)).info.run_id
+    watch = harness.Stopwatch()
+    with watch:
+        for chunk in harness.chunks(harness.history_points(args.size), BATCH):
+            client.log_batch(
+                run_id, metrics=[Metric(key=k, value=v, timestamp=t, step=s) for k, v, t, s in chunk]
+            )
+    harness.emit([watch.seconds], args.size, run_id=run_id)
+
+
+def metric_history(args: harness.Args) -> None:
+    assert args.fixture is not None
+    seconds = []
+    returned = 0
+    for _ in range(args.reps):
+        with harness.fresh_dir() as tmp:
+            db = tmp / "mlflow.db"
+            harness.copy_database(args.fixture, db)
+            client = _client(db)
+            experiment = client.get_experiment_by_name(harness.HISTORY_EXPERIMENT)
+            assert experiment is not None
+            run_id = client.search_runs([experiment.experiment_id])[0].info.run_id
+            with harness.Stopwatch() as watch:
+                history = client.get_metric_history(run_id, harness.HISTORY_KEY)
+            seconds.append(watch.seconds)
+            returned = len(history)
+            del history
+    harness.emit(seconds, args.size, returned=returned)
+
+
+OPS = {
+    "log_batch": log_batch,
+    "log_metric": log_metric,
+    "populate_runs": populate_runs,
+    "search_runs": search_runs,
+    "search_frame": search_frame,
+    "populate_history": populate_history,
+    "metric_history": metric_history,
+}
+
+if __name__ == "__main__":
+    harness.main(OPS)

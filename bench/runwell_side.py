@@ -1,0 +1,23 @@
+"""runwell's side of the benchmarks: ``.venv/bin/python bench/runwell_side.py OP --size N ...``.
+
+Run by ``run_all.py`` in a fresh process per workload, like ``mlflow_side.py``; prints one
+``BENCH_RESULT {json}`` line with the seconds of each repetition.
+"""
+
+from __future__ import annotations
+
+import harness
+from workloads import history, search, writes
+
+OPS = {
+    "log_batch": writes.log_batch,
+    "log_metric": writes.log_metric,
+    "populate_runs": search.populate_runs,
+    "search_runs": search.search_runs,
+    "search_frame": search.search_frame,
+    "populate_history": history.populate_history,
+    "metric_history": history.metric_history,
+}
+
+if __name__ == "__main__":
+    harness.main(OPS)

@@ -1,0 +1,1 @@
+"""runwell's side of each benchmark, one module per workload group (run by runwell_side.py)."""

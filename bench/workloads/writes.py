@@ -1,0 +1,45 @@
+"""Write throughput: ``RunwellClient.log_batch`` in chunks, and fluent ``log_metric`` in a loop."""
+
+from __future__ import annotations
+
+import harness
+import runwell
+from runwell import Metric, RunwellClient
+from runwell.store.uri import forget_stores
+
+BATCH = 1000
+
+
+def log_batch(args: harness.Args) -> None:
+    """``args.size`` points over 10 keys, logged to one run in batches of 1,000."""
+    batches = [
+        [Metric(key=k, value=v, timestamp=t, step=s) for k, v, t, s in chunk]
+        for chunk in harness.chunks(harness.batch_points(args.size), BATCH)
+    ]
+    seconds = []
+    for _ in range(args.reps):
+        with harness.fresh_dir() as tmp:
+            client = RunwellClient(harness.sqlite_uri(tmp / "runwell.db"))
+            run_id = client.create_run(client.create_experiment("bench")).info.run_id
+            with harness.Stopwatch() as watch:
+                for batch in batches:
+                    client.log_batch(run_id, metrics=batch)
+            seconds.append(watch.seconds)
+            forget_stores()
+    harness.emit(seconds, args.size, batch=BATCH)
+
+
+def log_metric(args: harness.Args) -> None:
+    """``args.size`` calls of fluent ``runwell.log_metric`` on the active run."""
+    seconds = []
+    for _ in range(args.reps):
+        with harness.fresh_dir() as tmp:
+            runwell.set_tracking_uri(harness.sqlite_uri(tmp / "runwell.db"))
+            runwell.start_run()
+            with harness.Stopwatch() as watch:
+                for step in range(args.size):
+                    runwell.log_metric("loss", step * 0.001, step=step)
+            seconds.append(watch.seconds)
+            runwell.end_run()
+            forget_stores()
+    harness.emit(seconds, args.size)
