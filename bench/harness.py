@@ -122,7 +122,12 @@ class Stopwatch:
 def batch_points(count: int) -> list[tuple[str, float, int, int]]:
     """``count`` points over METRIC_KEYS keys (m0..m9): each step logs every key once."""
     return [
-        (f"m{i % METRIC_KEYS}", (i % 997) / 997, BASE_TIMESTAMP + i // METRIC_KEYS, i // METRIC_KEYS)
+        (
+            f"m{i % METRIC_KEYS}",
+            (i % 997) / 997,
+            BASE_TIMESTAMP + i // METRIC_KEYS,
+            i // METRIC_KEYS,
+        )
         for i in range(count)
     ]
 

@@ -11,10 +11,11 @@ import logging
 import statistics
 from pathlib import Path
 
-import harness
 import mlflow
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param
+
+import harness
 
 BATCH = 1000
 
@@ -88,6 +89,16 @@ def _fresh_client(fixture: str | None, tmp: Path) -> tuple[MlflowClient, str]:
     return client, experiment.experiment_id
 
 
+def _query(client: MlflowClient, experiment_id: str) -> int:
+    found = client.search_runs(
+        [experiment_id],
+        harness.SEARCH_FILTER,
+        max_results=harness.SEARCH_MAX_RESULTS,
+        order_by=list(harness.SEARCH_ORDER_BY),
+    )
+    return len(found)
+
+
 def search_runs(args: harness.Args) -> None:
     seconds = []
     found = 0
@@ -95,21 +106,11 @@ def search_runs(args: harness.Args) -> None:
         with harness.fresh_dir() as tmp:
             client, experiment_id = _fresh_client(args.fixture, tmp)
 
-            def query() -> int:
-                return len(
-                    client.search_runs(
-                        [experiment_id],
-                        harness.SEARCH_FILTER,
-                        max_results=harness.SEARCH_MAX_RESULTS,
-                        order_by=list(harness.SEARCH_ORDER_BY),
-                    )
-                )
-
-            found = query()
+            found = _query(client, experiment_id)
             latencies = []
             for _ in range(args.queries):
                 with harness.Stopwatch() as watch:
-                    query()
+                    _query(client, experiment_id)
                 latencies.append(watch.seconds)
             seconds.append(statistics.median(latencies))
     harness.emit(seconds, 1, runs=args.size, queries=args.queries, returned=found)
@@ -137,7 +138,8 @@ def populate_history(args: harness.Args) -> None:
     with watch:
         for chunk in harness.chunks(harness.history_points(args.size), BATCH):
             client.log_batch(
-                run_id, metrics=[Metric(key=k, value=v, timestamp=t, step=s) for k, v, t, s in chunk]
+                run_id,
+                metrics=[Metric(key=k, value=v, timestamp=t, step=s) for k, v, t, s in chunk],
             )
     harness.emit([watch.seconds], args.size, run_id=run_id)
 

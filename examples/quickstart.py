@@ -38,7 +38,7 @@ import runwell
 
 EXPERIMENT = "quickstart"
 ALPHAS = (0.0001, 0.01, 0.3)
-EPOCHS = 25
+EPOCHS = 15
 SEED = 42
 
 
@@ -118,12 +118,12 @@ def main() -> None:
     frame, labels = load_data()
     results = [train(alpha, frame, labels) for alpha in ALPHAS]
 
-    print(f"Logged {len(results)} runs to experiment '{EXPERIMENT}' at {runwell.get_tracking_uri()}")
+    print(f"Logged {len(results)} runs to '{EXPERIMENT}' at {runwell.get_tracking_uri()}")
     print(f"{'alpha':>8}  {'accuracy':>8}  {'f1_macro':>8}  run id")
     for r in results:
         print(f"{r.alpha:>8g}  {r.accuracy:>8.3f}  {r.f1_macro:>8.3f}  {r.run_id}")
     best = max(results, key=lambda r: (r.f1_macro, r.accuracy))
-    print(f"Best: alpha={best.alpha:g}. Compare them: runwell runs list --experiment-name {EXPERIMENT}")
+    print(f"Best: alpha={best.alpha:g}; compare: runwell runs list --experiment-name {EXPERIMENT}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ def populate_history(args: harness.Args) -> None:
     with watch:
         for chunk in harness.chunks(harness.history_points(args.size), 1000):
             client.log_batch(
-                run_id, metrics=[Metric(key=k, value=v, timestamp=t, step=s) for k, v, t, s in chunk]
+                run_id,
+                metrics=[Metric(key=k, value=v, timestamp=t, step=s) for k, v, t, s in chunk],
             )
     forget_stores()
     harness.emit([watch.seconds], args.size, run_id=run_id)

@@ -41,6 +41,16 @@ def _fresh_client(fixture: str | None, tmp: harness.Path) -> tuple[RunwellClient
     return client, experiment.experiment_id
 
 
+def _query(client: RunwellClient, experiment_id: str) -> int:
+    page = client.search_runs(
+        [experiment_id],
+        harness.SEARCH_FILTER,
+        max_results=harness.SEARCH_MAX_RESULTS,
+        order_by=list(harness.SEARCH_ORDER_BY),
+    )
+    return len(page.items)
+
+
 def search_runs(args: harness.Args) -> None:
     """Median latency of ``args.queries`` identical filtered searches, after one warm-up."""
     seconds = []
@@ -49,20 +59,11 @@ def search_runs(args: harness.Args) -> None:
         with harness.fresh_dir() as tmp:
             client, experiment_id = _fresh_client(args.fixture, tmp)
 
-            def query() -> int:
-                page = client.search_runs(
-                    [experiment_id],
-                    harness.SEARCH_FILTER,
-                    max_results=harness.SEARCH_MAX_RESULTS,
-                    order_by=list(harness.SEARCH_ORDER_BY),
-                )
-                return len(page.items)
-
-            found = query()
+            found = _query(client, experiment_id)
             latencies = []
             for _ in range(args.queries):
                 with harness.Stopwatch() as watch:
-                    query()
+                    _query(client, experiment_id)
                 latencies.append(watch.seconds)
             seconds.append(statistics.median(latencies))
             forget_stores()

@@ -1,9 +1,11 @@
 """Output of the CLI: aligned text tables for people, JSON for scripts.
 
 Tables fit the terminal (``shutil.get_terminal_size``, which honours ``COLUMNS``): the widest
-shrinkable column gives up characters first and a cut cell ends in ``…``. JSON turns entities
-into plain data the way ``dataclasses.asdict`` does, with enums by name; ids stay strings and
-times epoch milliseconds, as in the entities.
+shrinkable column gives up characters first and a cut cell ends in ``…``. Output into a pipe
+or file is not cut unless ``COLUMNS`` is set, so ``runwell runs list | grep`` sees every cell.
+
+JSON turns entities into plain data the way ``dataclasses.asdict`` does, with enums by name;
+ids stay strings and times epoch milliseconds, as in the entities.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import os
 import shutil
+import sys
 import time
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
@@ -49,8 +53,12 @@ def _cut(text: str, width: int) -> str:
     return text[: max(width - 1, 0)] + ELLIPSIS
 
 
-def _fit(widths: list[int], headers: Sequence[str], shrink: Collection[int], limit: int) -> None:
+def _fit(
+    widths: list[int], headers: Sequence[str], shrink: Collection[int], limit: int | None
+) -> None:
     """Narrow the widest shrinkable column, one character at a time, until the row fits."""
+    if limit is None:
+        return
     floors = {i: max(MIN_WIDTH, len(headers[i])) for i in shrink}
     excess = sum(widths) + len(GAP) * (len(widths) - 1) - limit
     while excess > 0:
@@ -60,6 +68,12 @@ def _fit(widths: list[int], headers: Sequence[str], shrink: Collection[int], lim
         widest = max(candidates, key=lambda i: widths[i])
         widths[widest] -= 1
         excess -= 1
+
+
+def _terminal_width() -> int | None:
+    if "COLUMNS" in os.environ or sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
 
 
 def render_table(
@@ -75,9 +89,10 @@ def render_table(
         headers: Column titles.
         rows: Cells as text, one sequence per row.
         shrink: Titles of the columns that may be cut to fit; all of them when None.
-        width: Characters available; ``shutil.get_terminal_size().columns`` when None.
+        width: Characters available; when None, the terminal's width, or no limit when
+            output goes to a pipe or file and ``COLUMNS`` is unset.
     """
-    limit = width if width is not None else shutil.get_terminal_size().columns
+    limit = width if width is not None else _terminal_width()
     cells = [[" ".join(cell.split()) if "\n" in cell else cell for cell in row] for row in rows]
     widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
     shrinkable = [i for i, h in enumerate(headers) if shrink is None or h in shrink]

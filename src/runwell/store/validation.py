@@ -6,6 +6,7 @@ MLflow reject the same inputs with the same error code.
 
 from __future__ import annotations
 
+import functools
 import math
 import posixpath
 import re
@@ -47,8 +48,19 @@ def _bad(message: str) -> InvalidArgument:
     return InvalidArgument(message)
 
 
+@functools.lru_cache(maxsize=4096)
+def _valid_key(value: str) -> bool:
+    # Keys repeat in every training loop; remember the ones already found valid.
+    if not _KEY_CHARS.match(value) or len(value) > MAX_KEY_LENGTH:
+        return False
+    normal = posixpath.normpath(value)
+    return not (normal != value or normal == "." or normal.startswith(("..", "/")))
+
+
 def key(value: object, what: str) -> str:
     """Check a metric/param/tag key: characters, path-normal form and length."""
+    if isinstance(value, str) and value and _valid_key(value):
+        return value
     if not isinstance(value, str) or value == "":
         raise _bad(f"Missing value for required parameter '{what}'.")
     if not _KEY_CHARS.match(value):
@@ -97,6 +109,8 @@ def experiment_tag(tag_key: object, value: object) -> tuple[str, str]:
 
 def metric_value(value: object, metric_key: str) -> float:
     """A double; numeric strings and NaN/Infinity spellings are accepted, bools are not."""
+    if type(value) is float:
+        return value
     if isinstance(value, bool):
         raise _bad(f"Invalid value {value!r} for metric '{metric_key}': expected a number.")
     if isinstance(value, (int, float)):
@@ -137,10 +151,13 @@ def int64(value: object, what: str, *, minimum: int | None = None) -> int:
 def metric(m: Metric) -> Metric:
     """Check one metric; returns it unchanged when it is valid."""
     key(m.key, "key")
-    if not isinstance(m.value, float):
+    if type(m.value) is not float:
         raise _bad(f"Invalid value {m.value!r} for metric '{m.key}': expected a number.")
-    int64(m.timestamp, "timestamp", minimum=0)
-    int64(m.step, "step")
+    timestamp, step = m.timestamp, m.step
+    if type(timestamp) is not int or not 0 <= timestamp <= _INT64_MAX:
+        int64(timestamp, "timestamp", minimum=0)
+    if type(step) is not int or not -_INT64_MAX - 1 <= step <= _INT64_MAX:
+        int64(step, "step")
     return m
 
 

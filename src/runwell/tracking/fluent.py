@@ -32,6 +32,7 @@ from runwell.entities import (
 from runwell.errors import InvalidArgument, RunwellError
 from runwell.store import validation
 from runwell.tracking import context
+from runwell.tracking.async_logging import BatchingWriter
 from runwell.tracking.client import RunwellClient, resolve_tracking_uri
 from runwell.tracking.runs_frame import runs_to_frame
 
@@ -81,15 +82,32 @@ class FluentState:
     experiment_id: str | None = None
     last_run_id: str | None = None
     clients: dict[tuple[str | None, str | None, str], RunwellClient] = field(default_factory=dict)
+    writers: dict[int, BatchingWriter] = field(default_factory=dict)
     local: threading.local = field(default_factory=threading.local)
 
     def client(self) -> RunwellClient:
         # Resolving a URI touches the filesystem; the key below is what the answer depends on.
-        cache_key = (self.tracking_uri, env.get(env.TRACKING_URI), os.getcwd())
+        environ = os.environ
+        cache_key = (
+            self.tracking_uri,
+            environ.get(env.TRACKING_URI) or environ.get("MLFLOW_TRACKING_URI"),
+            os.getcwd(),
+        )
         found = self.clients.get(cache_key)
         if found is None:
             found = self.clients[cache_key] = RunwellClient(resolve_tracking_uri(self.tracking_uri))
         return found
+
+    def writer(self) -> BatchingWriter:
+        store = self.client().store
+        found = self.writers.get(id(store))
+        if found is None:
+            found = self.writers[id(store)] = BatchingWriter(store)
+        return found
+
+    def flush(self) -> None:
+        for writer in list(self.writers.values()):
+            writer.flush()
 
     @property
     def stack(self) -> list[ActiveRun]:
@@ -105,7 +123,19 @@ _state = FluentState()
 def reset() -> None:
     """Forget the tracking URI, experiment and active runs (runs are not ended)."""
     global _state
+    _state.flush()
     _state = FluentState()
+
+
+def flush_async_logging() -> None:
+    """Wait until every value logged with ``synchronous=False`` is committed."""
+    _state.flush()
+
+
+def _is_async(synchronous: bool | None) -> bool:
+    if synchronous is not None:
+        return not synchronous
+    return env.flag(env.ASYNC_LOGGING, False)
 
 
 # ------------------------------------------------------------------ configuration
@@ -122,6 +152,9 @@ def get_tracking_uri() -> str:
 
 
 def _client() -> RunwellClient:
+    """The client for reads and synchronous writes (after pending async writes landed)."""
+    if _state.writers:
+        _state.flush()
     return _state.client()
 
 
@@ -270,6 +303,7 @@ def end_run(status: str = "FINISHED", run_id: str | None = None) -> None:
     stack = _state.stack
     if not stack:
         return
+    _state.flush()
     target = run_id or stack[-1].info.run_id
     for index in range(len(stack) - 1, -1, -1):
         if stack[index].info.run_id == target:
@@ -328,7 +362,13 @@ def log_metric(
         timestamp=int(time.time() * 1000) if timestamp is None else timestamp,
         step=step or 0,
     )
-    _client().store.log_metric(_run_id(run_id), metric)
+    if run_id is None:
+        stack = _state.stack
+        run_id = stack[-1].info.run_id if stack else _run_id()
+    if _is_async(synchronous):
+        _state.writer().submit(run_id, metrics=(validation.metric(metric),))
+    else:
+        _client().store.log_metric(run_id, metric)
 
 
 def log_metrics(
@@ -340,10 +380,15 @@ def log_metrics(
 ) -> None:
     now = int(time.time() * 1000) if timestamp is None else timestamp
     batch = [
-        Metric(key=k, value=validation.metric_value(v, k), timestamp=now, step=step or 0)
+        validation.metric(
+            Metric(key=k, value=validation.metric_value(v, k), timestamp=now, step=step or 0)
+        )
         for k, v in metrics.items()
     ]
-    _client().log_batch(_run_id(run_id), metrics=batch)
+    if _is_async(synchronous):
+        _state.writer().submit(_run_id(run_id), metrics=batch)
+    else:
+        _client().log_batch(_run_id(run_id), metrics=batch)
 
 
 def log_param(key: str, value: Any, synchronous: bool | None = None) -> Any:
@@ -354,7 +399,13 @@ def log_params(
     params: Mapping[str, Any], synchronous: bool | None = None, run_id: str | None = None
 ) -> None:
     batch = [Param(key=k, value=v if isinstance(v, str) else str(v)) for k, v in params.items()]
-    _client().log_batch(_run_id(run_id), params=batch)
+    if _is_async(synchronous):
+        for p in batch:
+            validation.key(p.key, "key")
+        validation.unique_param_keys(batch)
+        _state.writer().submit(_run_id(run_id), params=batch)
+    else:
+        _client().log_batch(_run_id(run_id), params=batch)
 
 
 def set_tag(key: str, value: Any, synchronous: bool | None = None) -> None:

@@ -37,7 +37,7 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
+def sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     # Autocommit at the driver level: transactions are begun explicitly in _sqlite_on_begin.
     dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
@@ -84,7 +84,7 @@ def _create_engine(url: str) -> Engine:
                 "e.g. sqlite:///runwell.db"
             )
         engine = sa.create_engine(url)
-        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "connect", sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     if backend in ("postgresql", "mysql", "mariadb"):
@@ -119,69 +119,3 @@ def dispose_all() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
-
-
-class RawConnections:
-    """DBAPI connections for the hot write path, skipping SQLAlchemy's per-call machinery.
-
-    A training loop calls ``log_metric`` tens of thousands of times; a pooled SQLAlchemy
-    connection plus transaction costs ~150 µs per call, the driver alone ~20 µs. SQLite
-    connections are kept per thread (and per process, so a fork never shares one); servers'
-    connections come from the engine's pool for each call.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.dialect = "mysql" if engine.dialect.name == "mariadb" else engine.dialect.name
-        self.mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-        self._local = threading.local()
-        dbapi = engine.dialect.dbapi
-        assert dbapi is not None
-        self._integrity_error = dbapi.IntegrityError
-        self._operational_error = dbapi.OperationalError
-        self._database_error = dbapi.DatabaseError
-
-    def _sqlite_connection(self) -> Any:
-        import os
-
-        held = getattr(self._local, "held", None)
-        if held is None or held[0] != os.getpid():
-            raw = self.engine.raw_connection()
-            held = (os.getpid(), raw)
-            self._local.held = held
-        return held[1].driver_connection
-
-    @contextlib.contextmanager
-    def write(self) -> Iterator[Any]:
-        """A cursor inside a write transaction, committed on success."""
-        try:
-            if self.dialect == "sqlite":
-                conn = self._sqlite_connection()
-                cursor = conn.cursor()
-                cursor.execute("BEGIN IMMEDIATE")
-                try:
-                    yield cursor
-                except BaseException:
-                    conn.rollback()
-                    raise
-                cursor.execute("COMMIT")
-                return
-            pooled = self.engine.raw_connection()
-            try:
-                cursor = pooled.cursor()
-                try:
-                    yield cursor
-                except BaseException:
-                    pooled.rollback()
-                    raise
-                pooled.commit()
-            finally:
-                pooled.close()
-        except RunwellError:
-            raise
-        except self._integrity_error as exc:
-            raise AlreadyExists(f"Conflicting write: {exc}") from exc
-        except self._operational_error as exc:
-            raise Unavailable(f"The database is unavailable: {exc}") from exc
-        except self._database_error as exc:
-            raise InvalidArgument(f"The database rejected the request: {exc}") from exc

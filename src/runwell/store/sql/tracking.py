@@ -27,7 +27,8 @@ from runwell.entities import (
 from runwell.errors import AlreadyExists, InvalidArgument, NotFound
 from runwell.store import run_names, search_filter, validation
 from runwell.store.sql import codec, loading, migrate, search, writes
-from runwell.store.sql.engine import RawConnections, get_engine, transaction
+from runwell.store.sql.engine import get_engine, transaction
+from runwell.store.sql.raw import RawConnections
 from runwell.store.sql.rows import (
     datasets as dataset_table,
 )
@@ -69,6 +70,10 @@ class SqlTrackingStore:
         self._select_run_state = (
             f"SELECT id, lifecycle_stage FROM runs WHERE run_id = {self.raw.mark}"
         )
+        # run_id -> surrogate key; both are immutable, so the mapping never goes stale.
+        self._run_pks: dict[str, int] = {}
+        self._insert_point = writes.point_insert(self.raw)
+        self._upsert_latest = writes.latest_upsert(self.raw)
         migrate.ensure_schema(self.engine, db_url)
         self._ensure_default_experiment()
 
@@ -374,7 +379,44 @@ class SqlTrackingStore:
         self._set_run_stage(run_id, LifecycleStage.ACTIVE)
 
     def log_metric(self, run_id: str, metric: Metric) -> None:
-        self.log_batch(run_id, metrics=(metric,))
+        """One point, on the shortest path: this is what a training loop calls."""
+        validation.metric(metric)
+        run_pk = self._run_pks.get(run_id)
+        if run_pk is None:
+            validation.run_id(run_id)
+            with self.raw.write() as cursor:
+                run_pk = self._checked_run_pk(cursor, run_id)
+        value, kind = codec.encode(metric.value)
+        with self.raw.write() as cursor:
+            cursor.execute(
+                self._insert_point,
+                (metric.key, metric.timestamp, metric.step, value, kind, run_pk),
+            )
+            if cursor.rowcount == 0:
+                # Either an exact duplicate, or the run was deleted meanwhile.
+                self._checked_run_pk(cursor, run_id)
+            if self.raw.dialect == "mysql":
+                writes.log_metrics(self.raw, cursor, run_pk, (metric,), history=False)
+            else:
+                cursor.execute(
+                    self._upsert_latest,
+                    (run_pk, metric.key, value, kind, metric.timestamp, metric.step),
+                )
+
+    def _checked_run_pk(self, cursor: Any, run_id: str) -> int:
+        cursor.execute(self._select_run_state, (run_id,))
+        row = cursor.fetchone()
+        if row is None:
+            raise NotFound(f"Run with id={run_id} not found")
+        run_pk, stage = row
+        if stage != LifecycleStage.ACTIVE.value:
+            raise InvalidArgument(
+                f"The run {run_id} must be in the 'active' state. Current state is {stage}."
+            )
+        if len(self._run_pks) > 10_000:
+            self._run_pks.clear()
+        self._run_pks[run_id] = run_pk
+        return int(run_pk)
 
     def log_param(self, run_id: str, param: Param) -> None:
         self.log_batch(run_id, params=(param,))
@@ -410,15 +452,7 @@ class SqlTrackingStore:
             for t in tags
         ]
         with self.raw.write() as cursor:
-            cursor.execute(self._select_run_state, (run_id,))
-            row = cursor.fetchone()
-            if row is None:
-                raise NotFound(f"Run with id={run_id} not found")
-            run_pk, stage = row
-            if stage != LifecycleStage.ACTIVE.value:
-                raise InvalidArgument(
-                    f"The run {run_id} must be in the 'active' state. Current state is {stage}."
-                )
+            run_pk = self._checked_run_pk(cursor, run_id)
             writes.log_params(self.raw, cursor, run_pk, run_id, checked_params)
             writes.log_metrics(self.raw, cursor, run_pk, metrics)
             writes.set_tags(self.raw, cursor, run_pk, checked_tags)

@@ -14,7 +14,7 @@ from typing import Any
 from runwell.entities import Metric, Param, RunTag
 from runwell.errors import InvalidArgument
 from runwell.store.sql import codec
-from runwell.store.sql.engine import RawConnections
+from runwell.store.sql.raw import RawConnections
 
 RUN_NAME_TAG = "mlflow.runName"
 
@@ -52,7 +52,38 @@ def _latest_upsert(dialect: str, marks: str) -> str:
     )
 
 
-def log_metrics(raw: RawConnections, cursor: Any, run_pk: int, metrics: Sequence[Metric]) -> None:
+def point_insert(raw: RawConnections) -> str:
+    """Insert one point if its run is active (rowcount 0: duplicate or inactive run).
+
+    Parameters: key, timestamp, step, value, kind, run.
+    """
+    mark = raw.mark
+    key = "`key`" if raw.dialect == "mysql" else "key"
+    columns = f"(run, {key}, timestamp, step, value, kind)"
+    select = (
+        f"SELECT id, {mark}, {mark}, {mark}, {mark}, {mark} FROM runs "
+        f"WHERE id = {mark} AND lifecycle_stage = 'active'"
+    )
+    if raw.dialect == "sqlite":
+        return f"INSERT OR IGNORE INTO metrics {columns} {select}"
+    if raw.dialect == "mysql":
+        return f"INSERT IGNORE INTO metrics {columns} {select}"
+    return f"INSERT INTO metrics {columns} {select} ON CONFLICT DO NOTHING"
+
+
+def latest_upsert(raw: RawConnections) -> str:
+    """Parameters: run, key, value, kind, timestamp, step (not for MySQL)."""
+    return _latest_upsert(raw.dialect, _placeholders(raw, 6))
+
+
+def log_metrics(
+    raw: RawConnections,
+    cursor: Any,
+    run_pk: int,
+    metrics: Sequence[Metric],
+    *,
+    history: bool = True,
+) -> None:
     """Insert history points (exact duplicates ignored) and advance each key's latest value."""
     if not metrics:
         return
@@ -67,7 +98,9 @@ def log_metrics(raw: RawConnections, cursor: Any, run_pk: int, metrics: Sequence
         if best is None or (m.step, m.timestamp, value) > best[:3]:
             latest[m.key] = (m.step, m.timestamp, value, kind)
     marks = _placeholders(raw, 6)
-    if len(rows) == 1:
+    if not history:
+        pass
+    elif len(rows) == 1:
         cursor.execute(_metric_insert(dialect, marks), rows[0])
     else:
         cursor.executemany(_metric_insert(dialect, marks), rows)

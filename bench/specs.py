@@ -1,0 +1,190 @@
+"""The workloads: what each measures, at which sizes, and the targets it must meet.
+
+Sizes are counts of work units: metric points, calls, runs, or interpreter launches. MLflow's
+side is often measured on fewer units, because its SQL store is slow; rates (per point, per
+call) are comparable across sizes, and the notes below say what was measured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Sizes:
+    runwell: int
+    mlflow: int
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One benchmark row.
+
+    ``rate`` workloads report units per second (higher is better) and must reach ``target``;
+    the others report milliseconds per call (lower is better) and must stay under it.
+    ``ratio_target`` is the speedup over MLflow required, per unit of work, if any.
+    """
+
+    name: str
+    title: str
+    unit: str
+    rate: bool
+    full: Sizes
+    quick: Sizes
+    reps: int
+    target: float
+    ratio_target: float | None
+    note: str
+    fixture: str | None = None
+    queries: int = 20
+
+    def sizes(self, quick: bool) -> Sizes:
+        return self.quick if quick else self.full
+
+    def target_text(self) -> str:
+        absolute = f">= {self.target:,.0f} {self.unit}" if self.rate else f"< {self.target:,.0f} ms"
+        if self.ratio_target is None:
+            return absolute
+        return f"{absolute} and >= {self.ratio_target:g}x MLflow"
+
+
+WORKLOADS = (
+    Workload(
+        name="log_batch",
+        title="`RunwellClient.log_batch`, 1,000 metrics per call",
+        unit="points/s",
+        rate=True,
+        full=Sizes(runwell=1_000_000, mlflow=50_000),
+        quick=Sizes(runwell=50_000, mlflow=5_000),
+        reps=3,
+        target=500_000,
+        ratio_target=20,
+        note=(
+            "One run; 10 keys, increasing steps and timestamps; the Metric objects are built "
+            "before the clock starts. runwell logs 1,000,000 points, MLflow "
+            "(`MlflowClient().log_batch`) 50,000 points: its rate does not improve with size."
+        ),
+    ),
+    Workload(
+        name="log_metric",
+        title="fluent `log_metric` in a loop",
+        unit="calls/s",
+        rate=True,
+        full=Sizes(runwell=20_000, mlflow=2_000),
+        quick=Sizes(runwell=2_000, mlflow=100),
+        reps=5,
+        target=20_000,
+        ratio_target=None,
+        note=(
+            "`runwell.log_metric('loss', v, step=i)` on the active run: 20,000 calls; "
+            "`mlflow.log_metric` 2,000 calls (synchronous, its default)."
+        ),
+    ),
+    Workload(
+        name="search_runs",
+        title="`search_runs`: filter + order, 100 of 10,000 runs",
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=10_000, mlflow=10_000),
+        quick=Sizes(runwell=500, mlflow=500),
+        reps=5,
+        target=30,
+        ratio_target=20,
+        fixture="runs",
+        note=(
+            "10,000 runs, each with 10 params p0..p9 in 'a'/'b'/'c', 10 metrics m0..m9 in "
+            "[0, 1) and 5 tags (the same seeded data on both sides). Filter "
+            "`metrics.m1 > 0.5 and params.p1 = 'a'`, order `metrics.m2 DESC`, max_results 100, "
+            "through each client. A repetition is the median of 20 queries after one warm-up "
+            "query, on a fresh copy of the populated store."
+        ),
+    ),
+    Workload(
+        name="search_frame",
+        title="fluent `search_runs` of 10,000 runs into a DataFrame",
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=10_000, mlflow=10_000),
+        quick=Sizes(runwell=500, mlflow=500),
+        reps=5,
+        target=1_000,
+        ratio_target=None,
+        fixture="runs",
+        note=(
+            "`runwell.search_runs(experiment_ids=[id])` vs `mlflow.search_runs(...)` on the "
+            "same 10,000 runs (32 columns), one call per repetition on a fresh copy of the store; "
+            "pandas is imported before the clock starts."
+        ),
+    ),
+    Workload(
+        name="metric_history",
+        title="`get_metric_history` of a 1,000,000-point metric",
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=1_000_000, mlflow=100_000),
+        quick=Sizes(runwell=100_000, mlflow=10_000),
+        reps=3,
+        target=1_500,
+        ratio_target=None,
+        fixture="history",
+        note=(
+            "One key, one point per step. runwell reads 1,000,000 points; MLflow "
+            "(`MlflowClient().get_metric_history`) 100,000, because it pages through the history "
+            "25,000 rows at a time with OFFSET, so its time grows faster than linearly (100,000 "
+            "points took ~4 s and 300,000 ~15 s in a trial). The speedup compares time per point "
+            "and so understates the gap at 1,000,000 points."
+        ),
+    ),
+    Workload(
+        name="import",
+        title='`python -c "import runwell"` cold start',
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=10, mlflow=10),
+        quick=Sizes(runwell=3, mlflow=2),
+        reps=1,
+        target=150,
+        ratio_target=None,
+        note=(
+            "Wall time of a new interpreter running `import runwell` (`import mlflow`), launches "
+            "after one untimed launch that warms the file cache and bytecode; each launch is a "
+            "repetition. Another launch lists the heavy modules `import runwell` loaded: "
+            "sqlalchemy, pandas, numpy, alembic, starlette and uvicorn must be absent."
+        ),
+    ),
+)
+
+BY_NAME = {w.name: w for w in WORKLOADS}
+
+
+def speedup(
+    workload: Workload, runwell: dict[str, Any], mlflow: dict[str, Any] | None
+) -> float | None:
+    """How many times faster runwell is than MLflow, per unit of work (point, call, query)."""
+    if mlflow is None:
+        return None
+    if workload.rate:
+        return float(runwell["median"] / mlflow["median"])
+    return float((mlflow["median"] / mlflow["count"]) / (runwell["median"] / runwell["count"]))
+
+
+def evaluate(
+    workload: Workload, runwell: dict[str, Any], mlflow: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The speedup, the verdict (pass, pass* = speedup not measured, FAIL) and why it failed."""
+    problems = []
+    median = runwell["median"]
+    if workload.rate and median < workload.target:
+        problems.append(f"{median:,.0f} {workload.unit} is below {workload.target:,.0f}")
+    if not workload.rate and median >= workload.target:
+        problems.append(f"{median:,.1f} ms is not under {workload.target:,.0f} ms")
+    heavy = runwell["detail"].get("heavy_loaded")
+    if heavy:
+        problems.append("import runwell loaded " + ", ".join(heavy))
+    ratio = speedup(workload, runwell, mlflow)
+    unmeasured = workload.ratio_target is not None and ratio is None
+    if workload.ratio_target is not None and ratio is not None and ratio < workload.ratio_target:
+        problems.append(f"speedup {ratio:.1f}x is below {workload.ratio_target:g}x")
+    status = "FAIL" if problems else ("pass*" if unmeasured else "pass")
+    return {"speedup": ratio, "status": status, "problems": problems}
