@@ -85,7 +85,7 @@ def experiment_ids(client: RunwellClient, ids: Sequence[str], names: Sequence[st
     """Ids of the experiments given by id or name; every active experiment when none is."""
     chosen = [require_experiment(client, i).experiment_id for i in ids]
     chosen += [experiment_named(client, n).experiment_id for n in names]
-    if chosen or ids or names:
+    if ids or names:
         return list(dict.fromkeys(chosen))
     found: list[str] = []
     token: str | None = None
