@@ -10,6 +10,7 @@ import platform
 import sqlite3
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,7 @@ def table(results: dict[str, Any]) -> str:
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     text = [
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
         for line in lines
     ]
     text.insert(1, "  ".join("-" * width for width in widths))
@@ -211,16 +212,27 @@ def _machine_table(machine: dict[str, Any]) -> list[str]:
 
 
 def _spread(side: dict[str, Any], w: Workload) -> str:
+    size = f"{side['count']:,} {w.noun}"
+    if w.name != "import":
+        size = f"{side['reps']} repetitions of {size}"
     return (
         f"median {value_text(side['median'], w)} (min {value_text(side['min'], w)}, "
-        f"max {value_text(side['max'], w)}), {side['reps']} repetitions of {side['count']:,}"
+        f"max {value_text(side['max'], w)}); {size}"
     )
+
+
+def _detail_text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
 
 
 def _details(results: dict[str, Any]) -> list[str]:
     lines = ["## Details", ""]
     for w, r in _rows(results):
-        lines += [f"### {w.name}: {w.title}", "", w.note, ""]
+        lines += [f"### {w.name}: {w.title}", "", textwrap.fill(w.note, 100), ""]
         if "error" in r:
             lines += [f"- error: `{r['error'].splitlines()[0]}`"]
         for key, label in (("runwell", "runwell"), ("mlflow", "MLflow")):
@@ -228,9 +240,13 @@ def _details(results: dict[str, Any]) -> list[str]:
             if side is None:
                 continue
             lines.append(f"- {label}: {_spread(side, w)}")
-            extras = {k: v for k, v in side["detail"].items() if k != "run_id"}
+            extras = {
+                k.replace("_", " "): _detail_text(v)
+                for k, v in side["detail"].items()
+                if k != "run_id"
+            }
             if side.get("setup_seconds") is not None:
-                extras["populating took (s)"] = round(side["setup_seconds"], 1)
+                extras["populated in"] = f"{side['setup_seconds']:,.1f} s"
             if extras:
                 lines.append("  (" + "; ".join(f"{k}: {v}" for k, v in extras.items()) + ")")
         for problem in r.get("problems", []):

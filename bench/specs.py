@@ -36,6 +36,7 @@ class Workload:
     target: float
     ratio_target: float | None
     note: str
+    noun: str
     fixture: str | None = None
     queries: int = 20
 
@@ -60,6 +61,7 @@ WORKLOADS = (
         reps=3,
         target=500_000,
         ratio_target=20,
+        noun="points",
         note=(
             "One run; 10 keys, increasing steps and timestamps; the Metric objects are built "
             "before the clock starts. runwell logs 1,000,000 points, MLflow "
@@ -76,6 +78,7 @@ WORKLOADS = (
         reps=5,
         target=20_000,
         ratio_target=None,
+        noun="calls",
         note=(
             "`runwell.log_metric('loss', v, step=i)` on the active run: 20,000 calls; "
             "`mlflow.log_metric` 2,000 calls (synchronous, its default)."
@@ -83,7 +86,7 @@ WORKLOADS = (
     ),
     Workload(
         name="search_runs",
-        title="`search_runs`: filter + order, 100 of 10,000 runs",
+        title="`search_runs`: a filtered, ordered page of 100 of 10,000 runs",
         unit="ms",
         rate=False,
         full=Sizes(runwell=10_000, mlflow=10_000),
@@ -92,6 +95,7 @@ WORKLOADS = (
         target=30,
         ratio_target=20,
         fixture="runs",
+        noun="runs",
         note=(
             "10,000 runs, each with 10 params p0..p9 in 'a'/'b'/'c', 10 metrics m0..m9 in "
             "[0, 1) and 5 tags (the same seeded data on both sides). Filter "
@@ -102,7 +106,7 @@ WORKLOADS = (
     ),
     Workload(
         name="search_frame",
-        title="fluent `search_runs` of 10,000 runs into a DataFrame",
+        title="fluent `search_runs`: 10,000 runs into a pandas DataFrame",
         unit="ms",
         rate=False,
         full=Sizes(runwell=10_000, mlflow=10_000),
@@ -111,6 +115,7 @@ WORKLOADS = (
         target=1_000,
         ratio_target=None,
         fixture="runs",
+        noun="runs",
         note=(
             "`runwell.search_runs(experiment_ids=[id])` vs `mlflow.search_runs(...)` on the "
             "same 10,000 runs (32 columns), one call per repetition on a fresh copy of the store; "
@@ -119,7 +124,7 @@ WORKLOADS = (
     ),
     Workload(
         name="metric_history",
-        title="`get_metric_history` of a 1,000,000-point metric",
+        title="`get_metric_history`: one metric of 1,000,000 points",
         unit="ms",
         rate=False,
         full=Sizes(runwell=1_000_000, mlflow=100_000),
@@ -128,6 +133,7 @@ WORKLOADS = (
         target=1_500,
         ratio_target=None,
         fixture="history",
+        noun="points",
         note=(
             "One key, one point per step. runwell reads 1,000,000 points; MLflow "
             "(`MlflowClient().get_metric_history`) 100,000, because it pages through the history "
@@ -146,6 +152,7 @@ WORKLOADS = (
         reps=1,
         target=150,
         ratio_target=None,
+        noun="launches",
         note=(
             "Wall time of a new interpreter running `import runwell` (`import mlflow`), launches "
             "after one untimed launch that warms the file cache and bytecode; each launch is a "

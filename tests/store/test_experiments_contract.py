@@ -162,3 +162,17 @@ def test_run_tags_of_deleted_experiment_survive_restore(store: SqlTrackingStore)
     store.delete_experiment(exp.experiment_id)
     store.restore_experiment(exp.experiment_id)
     assert store.get_run(run.info.run_id).data.tag_dict["t"] == "v"
+
+
+def test_restore_brings_back_only_runs_deleted_with_the_experiment(
+    store: SqlTrackingStore,
+) -> None:
+    exp = store.create_experiment("selective").experiment_id
+    kept = store.create_run(exp, "u", 1).info.run_id
+    deleted_before = store.create_run(exp, "u", 2).info.run_id
+    store.delete_run(deleted_before)
+    store.delete_experiment(exp)
+    store.delete_experiment(exp)  # a second delete changes nothing
+    store.restore_experiment(exp)
+    assert store.get_run(kept).info.lifecycle_stage is LifecycleStage.ACTIVE
+    assert store.get_run(deleted_before).info.lifecycle_stage is LifecycleStage.DELETED

@@ -41,7 +41,9 @@ MAX_DOUBLE = 1.7976931348623157e308
 
 _KEY_CHARS = re.compile(r"^[/\w.\- :]*$")
 _RUN_ID = re.compile(r"^[a-zA-Z0-9][\w\-]{0,255}$")
-_INT64_MAX = 2**63 - 1
+INT64_MAX = 2**63 - 1
+INT64_MIN = -(2**63)
+_INT64_MAX = INT64_MAX
 
 
 def _bad(message: str) -> InvalidArgument:
@@ -49,9 +51,9 @@ def _bad(message: str) -> InvalidArgument:
 
 
 @functools.lru_cache(maxsize=4096)
-def _valid_key(value: str) -> bool:
-    # Keys repeat in every training loop; remember the ones already found valid.
-    if not _KEY_CHARS.match(value) or len(value) > MAX_KEY_LENGTH:
+def valid_key(value: str) -> bool:
+    """Whether a non-empty key passes the key rules (cached: keys repeat in training loops)."""
+    if not value or not _KEY_CHARS.match(value) or len(value) > MAX_KEY_LENGTH:
         return False
     normal = posixpath.normpath(value)
     return not (normal != value or normal == "." or normal.startswith(("..", "/")))
@@ -59,7 +61,7 @@ def _valid_key(value: str) -> bool:
 
 def key(value: object, what: str) -> str:
     """Check a metric/param/tag key: characters, path-normal form and length."""
-    if isinstance(value, str) and value and _valid_key(value):
+    if isinstance(value, str) and value and valid_key(value):
         return value
     if not isinstance(value, str) or value == "":
         raise _bad(f"Missing value for required parameter '{what}'.")
@@ -151,7 +153,7 @@ def int64(value: object, what: str, *, minimum: int | None = None) -> int:
 def metric(m: Metric) -> Metric:
     """Check one metric; returns it unchanged when it is valid."""
     key(m.key, "key")
-    if type(m.value) is not float:
+    if type(m.value) is not float and type(m.value) is not int:
         raise _bad(f"Invalid value {m.value!r} for metric '{m.key}': expected a number.")
     timestamp, step = m.timestamp, m.step
     if type(timestamp) is not int or not 0 <= timestamp <= _INT64_MAX:

@@ -55,6 +55,33 @@ RUN_COLUMNS = (
 )
 
 
+_new = object.__new__
+_set_key = Metric.__dict__["key"].__set__
+_set_value = Metric.__dict__["value"].__set__
+_set_timestamp = Metric.__dict__["timestamp"].__set__
+_set_step = Metric.__dict__["step"].__set__
+
+
+def metric_points(key: str, rows: Iterable[tuple[float, int, int, int]]) -> list[Metric]:
+    """Metrics from (value, kind, timestamp, step) rows of one key.
+
+    A million-point history must not pay a frozen dataclass ``__init__`` per point (each field
+    goes through ``object.__setattr__``), so this fills the slots directly: same objects,
+    about twice as fast.
+    """
+    decode = codec.decode
+    points: list[Metric] = []
+    append = points.append
+    for value, kind, timestamp, step in rows:
+        point = _new(Metric)
+        _set_key(point, key)
+        _set_value(point, decode(value, kind) if kind else value)
+        _set_timestamp(point, timestamp)
+        _set_step(point, step)
+        append(point)
+    return points
+
+
 def run_info(row: Any) -> RunInfo:
     return RunInfo(
         run_id=row.run_id,

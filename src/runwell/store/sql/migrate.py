@@ -79,15 +79,16 @@ def downgrade(engine: Engine, revision: str) -> None:
         command.downgrade(_config(conn), revision)
 
 
-def ensure_schema(engine: Engine, display_url: str) -> None:
+def ensure_schema(engine: Engine, url: str) -> None:
     """Create the schema in an empty database; refuse one at another revision."""
+    display_url = sa.engine.make_url(url).render_as_string(hide_password=True)
     head = HEAD
     with transaction(engine, write=False) as conn:
         current = current_revision(conn)
         if current == head:
             return
-        has_tables = bool(sa.inspect(conn).get_table_names())
-    if current is None and not has_tables:
+        has_tables = sa.inspect(conn).get_table_names()
+    if current is None and not (set(has_tables) - {"alembic_version"}):
         upgrade(engine)
         return
     if current is None:

@@ -53,6 +53,31 @@ class RawConnections:
         return held
 
     @contextlib.contextmanager
+    def read(self) -> Iterator[Any]:
+        """A cursor for one consistent read (each SQLite statement is its own snapshot)."""
+        try:
+            if self.dialect == "sqlite":
+                _pid, connection = self._sqlite_connection()
+                cursor = connection.cursor()
+                try:
+                    yield cursor
+                finally:
+                    cursor.close()
+                return
+            pooled = self.engine.raw_connection()
+            try:
+                yield pooled.cursor()
+                pooled.rollback()
+            finally:
+                pooled.close()
+        except RunwellError:
+            raise
+        except self._operational_error as exc:
+            raise Unavailable(f"The database is unavailable: {exc}") from exc
+        except self._database_error as exc:
+            raise InvalidArgument(f"The database rejected the request: {exc}") from exc
+
+    @contextlib.contextmanager
     def write(self) -> Iterator[Any]:
         """A cursor inside a write transaction, committed on success."""
         try:

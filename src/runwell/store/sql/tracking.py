@@ -35,7 +35,6 @@ from runwell.store.sql.rows import (
 from runwell.store.sql.rows import (
     experiment_tags,
     experiments,
-    metrics,
     run_input_tags,
     run_inputs,
     runs,
@@ -187,22 +186,37 @@ class SqlTrackingStore:
 
     def _update_experiment(self, experiment_id: str, **values: Any) -> None:
         pk = _pk(experiment_id)
+        now = _now()
         with transaction(self.engine, write=True) as conn:
-            self._experiment_row(conn, pk, experiment_id)
+            row = self._experiment_row(conn, pk, experiment_id)
+            stage = values.get("lifecycle_stage")
+            if stage is not None and row.lifecycle_stage == stage:
+                return  # already there: keep the deletion time the runs refer to
             conn.execute(
                 experiments.update()
                 .where(experiments.c.experiment_id == pk)
-                .values(last_update_time=_now(), **values)
+                .values(last_update_time=now, **values)
             )
-            stage = values.get("lifecycle_stage")
-            if stage is not None:
+            if stage == LifecycleStage.DELETED.value:
+                # The runs deleted with the experiment share its deletion time, so a restore
+                # brings back exactly those and not the runs deleted one by one before.
                 conn.execute(
                     runs.update()
-                    .where(runs.c.experiment_id == pk)
-                    .values(
-                        lifecycle_stage=stage,
-                        deleted_time=_now() if stage == LifecycleStage.DELETED.value else None,
+                    .where(
+                        runs.c.experiment_id == pk,
+                        runs.c.lifecycle_stage == LifecycleStage.ACTIVE.value,
                     )
+                    .values(lifecycle_stage=stage, deleted_time=now)
+                )
+            elif stage == LifecycleStage.ACTIVE.value:
+                conn.execute(
+                    runs.update()
+                    .where(
+                        runs.c.experiment_id == pk,
+                        runs.c.lifecycle_stage == LifecycleStage.DELETED.value,
+                        runs.c.deleted_time == row.last_update_time,
+                    )
+                    .values(lifecycle_stage=stage, deleted_time=None)
                 )
 
     @staticmethod
@@ -381,6 +395,13 @@ class SqlTrackingStore:
     def log_metric(self, run_id: str, metric: Metric) -> None:
         """One point, on the shortest path: this is what a training loop calls."""
         validation.metric(metric)
+        if type(metric.value) is int:
+            metric = Metric(
+                key=metric.key,
+                value=float(metric.value),
+                timestamp=metric.timestamp,
+                step=metric.step,
+            )
         run_pk = self._run_pks.get(run_id)
         if run_pk is None:
             validation.run_id(run_id)
@@ -440,8 +461,6 @@ class SqlTrackingStore:
     ) -> None:
         validation.run_id(run_id)
         validation.batch_sizes(metrics, params, tags)
-        for m in metrics:
-            validation.metric(m)
         checked_params = [
             Param(key=validation.key(p.key, "key"), value=validation.param_value(p.value, p.key))
             for p in params
@@ -527,31 +546,28 @@ class SqlTrackingStore:
                 raise InvalidArgument(
                     f"Invalid value {max_results} for parameter 'max_results': must be positive."
                 )
-        m = metrics.c
-        with transaction(self.engine, write=False) as conn:
-            run_pk = self._run_row(conn, run_id).id
-            query = (
-                sa.select(m.key, m.value, m.kind, m.timestamp, m.step)
-                .where(m.run == run_pk, m.key == metric_key)
-                .order_by(m.timestamp, m.step, m.value)
-            )
-            if max_results is not None:
-                query = query.limit(max_results + 1).offset(offset)
-            elif offset:
-                query = query.offset(offset)
-            rows = conn.execute(query).all()
+        mark = self.raw.mark
+        key_column = "`key`" if self.raw.dialect == "mysql" else "key"
+        sql = (
+            f"SELECT value, kind, timestamp, step FROM metrics WHERE run = {mark} "
+            f"AND {key_column} = {mark} ORDER BY timestamp, step, value"
+        )
+        if max_results is not None:
+            sql += f" LIMIT {max_results + 1} OFFSET {offset}"
+        elif offset:
+            sql += f" LIMIT {2**62} OFFSET {offset}"
+        with self.raw.read() as cursor:
+            cursor.execute(self._select_run_state, (run_id,))
+            row = cursor.fetchone()
+            if row is None:
+                raise NotFound(f"Run with id={run_id} not found")
+            cursor.execute(sql, (row[0], metric_key))
+            rows = cursor.fetchall()
         token = None
         if max_results is not None and len(rows) > max_results:
             rows = rows[:max_results]
             token = search_filter.encode_page_token(offset + max_results)
-        decode = codec.decode
-        return Page(
-            [
-                Metric(key=key, value=decode(value, kind), timestamp=timestamp, step=step)
-                for key, value, kind, timestamp, step in rows
-            ],
-            token,
-        )
+        return Page(loading.metric_points(metric_key, rows), token)
 
     def search_runs(
         self,
