@@ -55,7 +55,6 @@ def test_upgrade_brings_an_old_database_back_into_use(
     cli: Invoke, client: runwell.RunwellClient, tracking_uri: str
 ) -> None:
     _downgraded(client, tracking_uri)
-    assert cli("experiments", "list").exit_code == 1
 
     result = cli("db", "upgrade", tracking_uri)
 

@@ -48,9 +48,10 @@ def test_list_shows_a_table(cli: Invoke, client: runwell.RunwellClient) -> None:
     assert result.exit_code == 0, result.stderr
     header, *rows = result.stdout.splitlines()
     assert header.split() == ["id", "name", "stage", "created", "artifact", "location", "tags"]
-    assert rows[0].split()[:3] == [experiment_id, "wine", "active"]
-    assert rows[0].endswith("team=vision")
-    assert rows[1].split()[:2] == ["0", "Default"]
+    by_id = {row.split()[0]: row for row in rows}
+    assert by_id[experiment_id].split()[:3] == [experiment_id, "wine", "active"]
+    assert by_id[experiment_id].endswith("team=vision")
+    assert by_id["0"].split()[:2] == ["0", "Default"]
 
 
 def test_list_json_is_a_list_of_experiment_dicts(

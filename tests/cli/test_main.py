@@ -98,14 +98,15 @@ def test_stale_schema_exits_1_and_names_the_fix(
 ) -> None:
     client.create_experiment("old")
     uris.forget_stores()
-    migrate.downgrade(get_engine(tracking_uri), "base")
+    with get_engine(tracking_uri).begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0000'")
     uris.forget_stores()
 
     result = cli("runs", "list")
 
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: The database at")
-    assert "runwell schema version" in result.stderr
+    assert result.stderr.startswith("Error: The database schema at")
+    assert f"expected {migrate.HEAD}: run `runwell db upgrade" in result.stderr
 
 
 def test_unsupported_tracking_uri_exits_1() -> None:
