@@ -29,3 +29,18 @@ def decode(value: float, kind: int) -> float:
     if kind == NAN:
         return math.nan
     return math.inf if value > 0 else -math.inf
+
+
+def decoded_value_sql(dialect: str) -> str:
+    """A SELECT expression giving the logged value back: ±inf as such, NaN as NULL.
+
+    Decoding in the database keeps a million-row history read at three columns and no
+    per-row Python branch; NULL is the one value every dialect returns for "not a number".
+    """
+    if dialect == "mysql":
+        # MySQL has no infinity: its rows carry the kind and are decoded in Python.
+        return "value, kind"
+    infinity = "9e999" if dialect == "sqlite" else "'Infinity'::float8"
+    return (
+        f"CASE kind WHEN {FINITE} THEN value WHEN {NAN} THEN NULL ELSE SIGN(value) * {infinity} END"
+    )

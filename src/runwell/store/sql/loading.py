@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -62,20 +63,20 @@ _set_timestamp = Metric.__dict__["timestamp"].__set__
 _set_step = Metric.__dict__["step"].__set__
 
 
-def metric_points(key: str, rows: Iterable[tuple[float, int, int, int]]) -> list[Metric]:
-    """Metrics from (value, kind, timestamp, step) rows of one key.
+def metric_points(key: str, rows: Iterable[tuple[float | None, int, int]]) -> list[Metric]:
+    """Metrics from (value, timestamp, step) rows of one key; a None value is a NaN.
 
     A million-point history must not pay a frozen dataclass ``__init__`` per point (each field
     goes through ``object.__setattr__``), so this fills the slots directly: same objects,
     about twice as fast.
     """
-    decode = codec.decode
+    nan = math.nan
     points: list[Metric] = []
     append = points.append
-    for value, kind, timestamp, step in rows:
+    for value, timestamp, step in rows:
         point = _new(Metric)
         _set_key(point, key)
-        _set_value(point, decode(value, kind) if kind else value)
+        _set_value(point, nan if value is None else value)
         _set_timestamp(point, timestamp)
         _set_step(point, step)
         append(point)

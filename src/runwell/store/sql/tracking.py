@@ -340,8 +340,9 @@ class SqlTrackingStore(SqlExperiments):
                 )
         mark = self.raw.mark
         key_column = "`key`" if self.raw.dialect == "mysql" else "key"
+        value = codec.decoded_value_sql(self.raw.dialect)
         sql = (
-            f"SELECT value, kind, timestamp, step FROM metrics WHERE run = {mark} "
+            f"SELECT {value}, timestamp, step FROM metrics WHERE run = {mark} "
             f"AND {key_column} = {mark} ORDER BY timestamp, step, value"
         )
         if max_results is not None:
@@ -359,6 +360,9 @@ class SqlTrackingStore(SqlExperiments):
         if max_results is not None and len(rows) > max_results:
             rows = rows[:max_results]
             token = search_filter.encode_page_token(offset + max_results)
+        if self.raw.dialect == "mysql":
+            decode = codec.decode
+            rows = [(None if k == codec.NAN else decode(v, k), t, st) for v, k, t, st in rows]
         return Page(loading.metric_points(metric_key, rows), token)
 
     def search_runs(
