@@ -31,12 +31,9 @@ from runwell.store.sql.rows import (
     datasets,
     experiment_tags,
     experiments,
-    latest_metrics,
-    params,
     run_input_tags,
     run_inputs,
     runs,
-    tags,
 )
 
 # Keeps IN lists well under every driver's bound-parameter limit.
@@ -135,6 +132,28 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield items[start : start + _CHUNK]
 
 
+_set_param_key = Param.__dict__["key"].__set__
+_set_param_value = Param.__dict__["value"].__set__
+_set_tag_key = RunTag.__dict__["key"].__set__
+_set_tag_value = RunTag.__dict__["value"].__set__
+
+
+def _driver_rows(conn: Connection, sql: str, chunk: Sequence[int]) -> list[Any]:
+    """Rows of ``sql`` (with ``{runs}`` for the run list) straight from the driver cursor.
+
+    Loading ten thousand runs reads ~250k param/tag/metric rows; SQLAlchemy's result rows
+    cost more than the query itself here.
+    """
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    key = "`key`" if conn.dialect.name in ("mysql", "mariadb") else "key"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql.format(runs=", ".join([mark] * len(chunk)), key=key), list(chunk))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def load_runs(conn: Connection, run_rows: Sequence[Any]) -> list[Run]:
     """Full runs (data and inputs) for rows selected with RUN_COLUMNS, in the given order."""
     pks = [r.id for r in run_rows]
@@ -143,34 +162,45 @@ def load_runs(conn: Connection, run_rows: Sequence[Any]) -> list[Run]:
     tag_map: dict[int, list[RunTag]] = defaultdict(list)
     input_map: dict[int, list[DatasetInput]] = defaultdict(list)
     decode = codec.decode
+    new = _new
     for chunk in _chunks(pks):
-        lm = latest_metrics.c
-        for run, key, value, kind, timestamp, step in conn.execute(
-            sa.select(lm.run, lm.key, lm.value, lm.kind, lm.timestamp, lm.step).where(
-                lm.run.in_(chunk)
-            )
+        for run, key, value, kind, timestamp, step in _driver_rows(
+            conn,
+            "SELECT run, {key}, value, kind, timestamp, step FROM latest_metrics "
+            "WHERE run IN ({runs})",
+            chunk,
         ):
-            metric_map[run].append(
-                Metric(key=key, value=decode(value, kind), timestamp=timestamp, step=step)
-            )
-        for run, key, value in conn.execute(
-            sa.select(params.c.run, params.c.key, params.c.value).where(params.c.run.in_(chunk))
+            point = new(Metric)
+            _set_key(point, key)
+            _set_value(point, decode(value, kind) if kind else value)
+            _set_timestamp(point, timestamp)
+            _set_step(point, step)
+            metric_map[run].append(point)
+        for run, key, value in _driver_rows(
+            conn, "SELECT run, {key}, value FROM params WHERE run IN ({runs})", chunk
         ):
-            param_map[run].append(Param(key=key, value=value))
-        for run, key, value in conn.execute(
-            sa.select(tags.c.run, tags.c.key, tags.c.value).where(tags.c.run.in_(chunk))
+            param = new(Param)
+            _set_param_key(param, key)
+            _set_param_value(param, value)
+            param_map[run].append(param)
+        for run, key, value in _driver_rows(
+            conn, "SELECT run, {key}, value FROM tags WHERE run IN ({runs})", chunk
         ):
-            tag_map[run].append(RunTag(key=key, value=value))
+            tag = new(RunTag)
+            _set_tag_key(tag, key)
+            _set_tag_value(tag, value)
+            tag_map[run].append(tag)
         _load_inputs(conn, chunk, input_map)
+    empty: tuple[Any, ...] = ()
     return [
         Run(
             info=run_info(r),
             data=RunData(
-                metrics=tuple(metric_map.get(r.id, ())),
-                params=tuple(param_map.get(r.id, ())),
-                tags=tuple(tag_map.get(r.id, ())),
+                metrics=tuple(metric_map.get(r.id, empty)),
+                params=tuple(param_map.get(r.id, empty)),
+                tags=tuple(tag_map.get(r.id, empty)),
             ),
-            inputs=RunInputs(dataset_inputs=tuple(input_map.get(r.id, ()))),
+            inputs=RunInputs(dataset_inputs=tuple(input_map.get(r.id, empty))),
         )
         for r in run_rows
     ]
