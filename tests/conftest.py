@@ -33,6 +33,8 @@ def _isolated_tracking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.setenv("RUNWELL_TRACKING_URI", f"sqlite:///{tmp_path}/runwell.db")
     monkeypatch.setenv("RUNWELL_CAPTURE_GIT", "0")
     for name in (
+        "COLUMNS",
+        "LINES",
         "RUNWELL_RUN_ID",
         "MLFLOW_RUN_ID",
         "RUNWELL_EXPERIMENT_ID",

@@ -148,6 +148,12 @@ class SqlExperiments:
             stage = values.get("lifecycle_stage")
             if stage is not None and row.lifecycle_stage == stage:
                 return  # already there: keep the deletion time the runs refer to
+            if stage == LifecycleStage.DELETED.value:
+                # Strictly after every run deleted one by one, even within the same ms.
+                latest = conn.execute(
+                    sa.select(sa.func.max(runs.c.deleted_time)).where(runs.c.experiment_id == pk)
+                ).scalar()
+                now = max(now, (latest or 0) + 1)
             conn.execute(
                 experiments.update()
                 .where(experiments.c.experiment_id == pk)

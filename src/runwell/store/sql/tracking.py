@@ -169,6 +169,8 @@ class SqlTrackingStore(SqlExperiments):
     def _set_run_stage(self, run_id: str, stage: LifecycleStage) -> None:
         with transaction(self.engine, write=True) as conn:
             row = self._run_row(conn, run_id)
+            if row.lifecycle_stage == stage.value:
+                return
             conn.execute(
                 runs.update()
                 .where(runs.c.id == row.id)
