@@ -31,6 +31,7 @@ from runwell.entities import (
 )
 from runwell.errors import InvalidArgument, RunwellError
 from runwell.store import validation
+from runwell.store.protocols import TrackingStore
 from runwell.tracking import context
 from runwell.tracking.async_logging import BatchingWriter
 from runwell.tracking.client import RunwellClient, resolve_tracking_uri
@@ -43,10 +44,18 @@ DEFAULT_EXPERIMENT_ID = "0"
 
 
 class ActiveRun:
-    """The run ``start_run`` returned; as a context manager it ends the run on exit."""
+    """The run ``start_run`` returned; as a context manager it ends the run on exit.
 
-    def __init__(self, run: Run) -> None:
+    It keeps the store the run lives in and whether logging defaults to asynchronous, both
+    decided when the run started: values logged to a run go to that run's store even if the
+    environment changes meanwhile, and the hot path reads no environment variable.
+    """
+
+    def __init__(self, run: Run, client: RunwellClient, async_default: bool) -> None:
         self._run = run
+        self.run_id = run.info.run_id
+        self.client = client
+        self.async_default = async_default
 
     @property
     def info(self) -> Any:
@@ -98,8 +107,8 @@ class FluentState:
             found = self.clients[cache_key] = RunwellClient(resolve_tracking_uri(self.tracking_uri))
         return found
 
-    def writer(self) -> BatchingWriter:
-        store = self.client().store
+    def writer(self, store: TrackingStore | None = None) -> BatchingWriter:
+        store = store or self.client().store
         found = self.writers.get(id(store))
         if found is None:
             found = self.writers[id(store)] = BatchingWriter(store)
@@ -292,7 +301,7 @@ def start_run(
             all_tags[context.NOTE] = description
         exp_id = str(experiment_id) if experiment_id is not None else _active_experiment_id()
         run = client.create_run(exp_id, tags=all_tags, run_name=run_name)
-    active = ActiveRun(run)
+    active = ActiveRun(run, client, env.flag(env.ASYNC_LOGGING, False))
     stack.append(active)
     _state.last_run_id = run.info.run_id
     return active
@@ -327,13 +336,15 @@ def last_active_run() -> Run | None:
     return _client().get_run(run_id) if run_id else None
 
 
+def _ensure_active_run() -> ActiveRun:
+    current = active_run()
+    return current if current is not None else start_run()
+
+
 def _run_id(run_id: str | None = None) -> str:
     if run_id:
         return run_id
-    current = active_run()
-    if current is None:
-        current = start_run()
-    return str(current.info.run_id)
+    return _ensure_active_run().run_id
 
 
 def get_run(run_id: str) -> Run:
@@ -358,14 +369,22 @@ def log_metric(
     """Log one metric point to the active run (one is started if none is active)."""
     metric = Metric(
         key=key,
-        value=validation.metric_value(value, key),
+        value=value if type(value) is float else validation.metric_value(value, key),
         timestamp=int(time.time() * 1000) if timestamp is None else timestamp,
         step=step or 0,
     )
-    if run_id is None:
-        stack = _state.stack
-        run_id = stack[-1].info.run_id if stack else _run_id()
-    if _is_async(synchronous):
+    stack = _state.stack
+    if run_id is None or (stack and stack[-1].run_id == run_id):
+        active = stack[-1] if stack else _ensure_active_run()
+        asynchronous = active.async_default if synchronous is None else not synchronous
+        if asynchronous:
+            writer = _state.writer(active.client.store)
+            writer.submit(active.run_id, metrics=(validation.metric(metric),))
+        else:
+            if _state.writers:
+                _state.flush()
+            active.client.store.log_metric(active.run_id, metric)
+    elif _is_async(synchronous):
         _state.writer().submit(run_id, metrics=(validation.metric(metric),))
     else:
         _client().store.log_metric(run_id, metric)
