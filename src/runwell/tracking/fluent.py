@@ -31,6 +31,7 @@ from runwell.entities import (
 )
 from runwell.errors import InvalidArgument, RunwellError
 from runwell.store import validation
+from runwell.store.gc_pause import paused_gc
 from runwell.store.protocols import TrackingStore
 from runwell.tracking import context
 from runwell.tracking.async_logging import BatchingWriter
@@ -581,6 +582,21 @@ def search_runs(
             ids = [e.experiment_id for e in search_experiments(view_type=ViewType.ALL)]
         else:
             ids = [_active_experiment_id()]
+    with paused_gc():
+        runs = _collect_runs(client, ids, filter_string, run_view_type, max_results, order_by)
+        if output_format == "list":
+            return runs
+        return runs_to_frame(runs)
+
+
+def _collect_runs(
+    client: RunwellClient,
+    ids: list[str],
+    filter_string: str,
+    run_view_type: ViewType | str | int,
+    max_results: int,
+    order_by: Sequence[str] | None,
+) -> list[Run]:
     runs: list[Run] = []
     token: str | None = None
     while len(runs) < max_results:
@@ -596,9 +612,7 @@ def search_runs(
         token = page.token
         if token is None:
             break
-    if output_format == "list":
-        return runs
-    return runs_to_frame(runs)
+    return runs
 
 
 def _end_runs_at_exit() -> None:

@@ -133,7 +133,6 @@ latest_metrics = sa.Table(
     sa.Column("kind", sa.SmallInteger, nullable=False),
     sa.Column("timestamp", sa.BigInteger, nullable=False),
     sa.Column("step", sa.BigInteger, nullable=False),
-    sa.Index(None, "key", "value"),
     sqlite_with_rowid=False,
     **MYSQL_TABLE,
 )

@@ -25,6 +25,7 @@ from runwell.entities import (
 )
 from runwell.errors import InvalidArgument, NotFound
 from runwell.store import run_names, search_filter, validation
+from runwell.store.gc_pause import paused_gc
 from runwell.store.sql import codec, loading, migrate, search, writes
 from runwell.store.sql.engine import get_engine, transaction
 from runwell.store.sql.experiments import SqlExperiments, experiment_pk
@@ -369,21 +370,21 @@ class SqlTrackingStore(SqlExperiments):
             sql += f" LIMIT {max_results + 1} OFFSET {offset}"
         elif offset:
             sql += f" LIMIT {2**62} OFFSET {offset}"
-        with self.raw.read() as cursor:
+        with paused_gc(), self.raw.read() as cursor:
             cursor.execute(self._select_run_state, (run_id,))
             row = cursor.fetchone()
             if row is None:
                 raise NotFound(f"Run with id={run_id} not found")
             cursor.execute(sql, (row[0], metric_key))
             rows = cursor.fetchall()
-        token = None
-        if max_results is not None and len(rows) > max_results:
-            rows = rows[:max_results]
-            token = search_filter.encode_page_token(offset + max_results)
-        if self.raw.dialect == "mysql":
-            decode = codec.decode
-            rows = [(None if k == codec.NAN else decode(v, k), t, st) for v, k, t, st in rows]
-        return Page(loading.metric_points(metric_key, rows), token)
+            token = None
+            if max_results is not None and len(rows) > max_results:
+                rows = rows[:max_results]
+                token = search_filter.encode_page_token(offset + max_results)
+            if self.raw.dialect == "mysql":
+                decode = codec.decode
+                rows = [(None if k == codec.NAN else decode(v, k), t, st) for v, k, t, st in rows]
+            return Page(loading.metric_points(metric_key, rows), token)
 
     def search_runs(
         self,
@@ -403,7 +404,7 @@ class SqlTrackingStore(SqlExperiments):
         offset = search_filter.decode_page_token(page_token)
         if not exp_pks:
             return Page([], None)
-        with transaction(self.engine, write=False) as conn:
+        with paused_gc(), transaction(self.engine, write=False) as conn:
             query = search.runs_query(
                 conn.dialect.name, exp_pks, ViewType.parse(run_view_type), comparisons, order
             )
