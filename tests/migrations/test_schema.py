@@ -68,3 +68,34 @@ def test_store_refuses_a_foreign_database(tmp_path: object) -> None:
         conn.exec_driver_sql("CREATE TABLE something (x INTEGER)")
     with pytest.raises(InvalidState, match="no runwell schema version"):
         SqlTrackingStore(url, "file:///tmp/artifacts")
+
+
+def test_metric_points_survive_the_series_migration_both_ways(db_url: str) -> None:
+    import math
+
+    from runwell.entities import Metric
+
+    store = SqlTrackingStore(db_url, "file:///tmp/artifacts")
+    run_id = store.create_run(store.create_experiment("carried").experiment_id, "me", 1).info.run_id
+    points = [
+        Metric(key="loss", value=v, timestamp=1000 + i, step=i)
+        for i, v in enumerate([0.5, math.nan, math.inf, -math.inf, 0.25])
+    ]
+    store.log_batch(run_id, metrics=[*points, Metric(key="acc", value=0.9, timestamp=5, step=3)])
+
+    def observed(s: SqlTrackingStore) -> tuple[list[tuple[object, ...]], dict[str, object]]:
+        history = [
+            (repr(m.value), m.timestamp, m.step) for m in s.get_metric_history(run_id, "loss").items
+        ]
+        latest = {m.key: repr(m.value) for m in s.get_run(run_id).data.metrics}
+        return history, latest
+
+    expected = observed(store)
+    engine = get_engine(db_url)
+    migrate.downgrade(engine, "0002")
+    with engine.connect() as conn:
+        old_rows = conn.exec_driver_sql("SELECT COUNT(*) FROM metrics").scalar()
+        old_latest = conn.exec_driver_sql("SELECT COUNT(*) FROM latest_metrics").scalar()
+    assert (old_rows, old_latest) == (6, 2)
+    migrate.upgrade(engine)
+    assert observed(SqlTrackingStore(db_url, "file:///tmp/artifacts")) == expected

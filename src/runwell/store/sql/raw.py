@@ -13,14 +13,24 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import threading
-from collections.abc import Iterator
-from typing import Any
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
 from runwell.errors import AlreadyExists, InvalidArgument, RunwellError, Unavailable
 from runwell.store.sql.engine import sqlite_on_connect
+
+T = TypeVar("T")
+
+# A server may abort one of two transactions that wait on each other; running it again is the
+# documented remedy (MySQL: deadlock, lock wait timeout; PostgreSQL: deadlock, serialization).
+_MYSQL_RETRYABLE = (1213, 1205)
+_POSTGRES_RETRYABLE = ("40P01", "40001")
+WRITE_ATTEMPTS = 5
 
 
 class RawConnections:
@@ -131,3 +141,26 @@ class RawConnections:
             raise Unavailable(f"The database is unavailable: {exc}") from exc
         except self._database_error as exc:
             raise InvalidArgument(f"The database rejected the request: {exc}") from exc
+
+    def retryable(self, exc: BaseException) -> bool:
+        """A driver error that aborted the transaction only because of concurrent writers."""
+        if self.dialect == "mysql":
+            return isinstance(exc, self._operational_error) and exc.args[:1] in [
+                (code,) for code in _MYSQL_RETRYABLE
+            ]
+        if self.dialect == "postgresql":
+            return getattr(exc, "sqlstate", None) in _POSTGRES_RETRYABLE
+        return False
+
+    def write_retrying(self, body: Callable[[Any], T]) -> T:
+        """``body(cursor)`` in a write transaction, run again if the server aborted it."""
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                with self.write() as cursor:
+                    return body(cursor)
+            except Unavailable as exc:
+                cause = exc.__cause__
+                if attempt + 1 == WRITE_ATTEMPTS or cause is None or not self.retryable(cause):
+                    raise
+            time.sleep(random.uniform(0, 0.005 * 2**attempt))
+        raise AssertionError("unreachable")

