@@ -83,7 +83,7 @@ def test_metric_points_survive_the_series_migration_both_ways(db_url: str) -> No
     ]
     store.log_batch(run_id, metrics=[*points, Metric(key="acc", value=0.9, timestamp=5, step=3)])
 
-    def observed(s: SqlTrackingStore) -> tuple[list[tuple[object, ...]], dict[str, object]]:
+    def observed(s: SqlTrackingStore) -> tuple[list[tuple[str, int, int]], dict[str, str]]:
         history = [
             (repr(m.value), m.timestamp, m.step) for m in s.get_metric_history(run_id, "loss").items
         ]

@@ -20,9 +20,7 @@ def test_a_rolled_back_batch_leaves_no_series_behind(store: SqlTrackingStore) ->
     run_id = _run_id(store)
     bad = Metric(key="fresh", value=1.0, timestamp=-5, step=0)
     with pytest.raises(InvalidArgument, match="imestamp"):
-        store.log_batch(
-            run_id, metrics=[Metric(key="fresh", value=0.5, timestamp=1, step=0), bad]
-        )
+        store.log_batch(run_id, metrics=[Metric(key="fresh", value=0.5, timestamp=1, step=0), bad])
     assert store.get_run(run_id).data.metrics == ()
     # The key is new again: this goes through the series creation, not a stale cached id.
     store.log_metric(run_id, Metric(key="fresh", value=0.25, timestamp=2, step=1))

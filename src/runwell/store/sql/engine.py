@@ -48,6 +48,7 @@ def sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA case_sensitive_like = ON")
     # Checkpoints fsync; with the default (1000 pages) they dominate a loop of small commits.
+    # This one bounds the WAL; checkpointer.py does most of the work in the background.
     cursor.execute("PRAGMA wal_autocheckpoint = 10000")
     cursor.execute("PRAGMA journal_size_limit = 67108864")
     cursor.execute("PRAGMA cache_size = -65536")

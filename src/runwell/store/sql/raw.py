@@ -5,8 +5,9 @@ connection and transaction cost ~150 µs a call, the driver alone ~20 µs. SQLit
 are held per thread (and per process, so a fork never shares one); a server's connections
 come from the engine's pool on each call.
 
-Checkpoints stay in the writing connection (see engine.py for their size): a background
-checkpointer never completes under a sustained write loop, so the WAL would grow unbounded.
+Writes keep checkpointer.py's background thread running, which does most checkpoint work off
+the writing thread; the writer's automatic checkpoint (see engine.py for its size) bounds the
+WAL, since a background checkpoint alone never catches up with a sustained write loop.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Engine
 
 from runwell.errors import AlreadyExists, InvalidArgument, RunwellError, Unavailable
+from runwell.store.sql.checkpointer import Checkpointer
 from runwell.store.sql.engine import sqlite_on_connect
 
 T = TypeVar("T")
@@ -46,10 +48,18 @@ class RawConnections:
         self._integrity_error = dbapi.IntegrityError
         self._operational_error = dbapi.OperationalError
         self._database_error = dbapi.DatabaseError
+        database = engine.url.database
+        self.checkpointer = (
+            Checkpointer(os.path.abspath(database))
+            if self.dialect == "sqlite" and database and database != ":memory:"
+            else None
+        )
 
     def _sqlite_connection(self) -> Any:
         held = getattr(self._local, "held", None)
         pid = os.getpid()
+        if self.checkpointer is not None:
+            self.checkpointer.keep_running(pid)
         if held is None or held[0] != pid:
             # A connection of our own, not the pool's: a thread may hold it for its lifetime
             # without starving the pool.
