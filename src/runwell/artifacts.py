@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from typing import Any
 
 from runwell.entities import FileInfo
@@ -44,6 +43,8 @@ def download_artifacts(
 ) -> str:
     """Copy an artifact file or directory to ``dst_path`` (a new temp dir by default)."""
     repo, path = _locate(artifact_uri, run_id, artifact_path, tracking_uri)
+    import tempfile
+
     destination = dst_path or tempfile.mkdtemp(prefix="runwell-artifacts-")
     os.makedirs(destination, exist_ok=True)
     return str(repo.download_artifacts(path, destination))

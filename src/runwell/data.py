@@ -6,7 +6,6 @@ logged twice is recognised as one dataset.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -34,6 +33,8 @@ def from_pandas(
     if not isinstance(df, pd.DataFrame):
         raise InvalidArgument(f"Expected a pandas DataFrame, got {type(df).__name__}.")
     sample = df.head(_MAX_HASHED_ROWS)
+    import hashlib
+
     digest = hashlib.md5(usedforsecurity=False)
     digest.update(pd.util.hash_pandas_object(sample, index=False).to_numpy().tobytes())
     digest.update(str(len(df)).encode())
@@ -64,6 +65,8 @@ def from_numpy(
     import numpy as np
 
     array = np.ascontiguousarray(features)
+    import hashlib
+
     digest = hashlib.md5(usedforsecurity=False)
     digest.update(array[:_MAX_HASHED_ROWS].tobytes())
     digest.update(str(array.shape).encode())

@@ -120,6 +120,35 @@ def test_metrics_keep_nan_and_infinities_and_pick_latest(store: SqlTrackingStore
     assert math.isnan(store.get_metric_history(run_id, "nan").items[0].value)
 
 
+def test_latest_breaks_step_ties_by_timestamp_then_value(store: SqlTrackingStore) -> None:
+    run_id = _run_id(store)
+    store.log_batch(
+        run_id,
+        metrics=[
+            Metric(key="t", value=5.0, timestamp=20, step=4),
+            Metric(key="t", value=9.0, timestamp=10, step=4),  # same step, earlier
+            Metric(key="v", value=1.0, timestamp=10, step=4),
+            Metric(key="v", value=math.inf, timestamp=10, step=4),  # same step and time, larger
+            Metric(key="v", value=2.0, timestamp=10, step=4),
+            Metric(key="n", value=math.nan, timestamp=10, step=1),
+            Metric(key="n", value=-1.0, timestamp=10, step=1),  # NaN is stored as 0: -1 is older
+        ],
+    )
+    latest = store.get_run(run_id).data.metric_dict
+    assert latest["t"] == 5.0
+    assert latest["v"] == math.inf
+    assert math.isnan(latest["n"])
+    # Across batches and through the single-point path, the same order holds.
+    store.log_metric(run_id, Metric(key="t", value=0.0, timestamp=15, step=4))
+    store.log_metric(run_id, Metric(key="v", value=3.0, timestamp=11, step=4))
+    store.log_batch(run_id, metrics=[Metric(key="n", value=0.5, timestamp=9, step=1)])
+    latest = store.get_run(run_id).data.metric_dict
+    assert (latest["t"], latest["v"]) == (5.0, 3.0)
+    assert math.isnan(latest["n"])  # the new point is older
+    store.log_batch(run_id, metrics=[Metric(key="n", value=0.5, timestamp=11, step=1)])
+    assert store.get_run(run_id).data.metric_dict["n"] == 0.5
+
+
 def test_exact_duplicate_points_are_stored_once(store: SqlTrackingStore) -> None:
     run_id = _run_id(store)
     point = Metric(key="m", value=0.5, timestamp=7, step=1)

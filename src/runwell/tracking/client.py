@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import posixpath
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -290,6 +289,8 @@ class RunwellClient:
         return self.artifact_repo_for_run(run_id).list_artifacts(path)
 
     def download_artifacts(self, run_id: str, path: str, dst_path: str | None = None) -> str:
+        import tempfile
+
         destination = dst_path or tempfile.mkdtemp(prefix="runwell-download-")
         os.makedirs(destination, exist_ok=True)
         return self.artifact_repo_for_run(run_id).download_artifacts(path, destination)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import getpass
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,6 +20,8 @@ NOTE = "mlflow.note.content"
 
 
 def _git(args: list[str], cwd: Path) -> str | None:
+    import subprocess
+
     try:
         done = subprocess.run(
             ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=5, check=False
@@ -40,6 +40,8 @@ def source_name() -> str:
 
 def default_tags() -> dict[str, str]:
     """Tags every new run of this process gets, unless the caller set them."""
+    import getpass
+
     try:
         user = getpass.getuser()
     except (KeyError, OSError):

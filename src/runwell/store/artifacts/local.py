@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import shutil
-import tempfile
 from pathlib import Path
 
 from runwell.entities import FileInfo
@@ -75,6 +73,8 @@ class LocalArtifactRepo:
             raise InvalidArgument("Invalid artifact_file '': expected a file name.")
         target = self._resolve(artifact_file)
         target.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile
+
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -92,6 +92,9 @@ class LocalArtifactRepo:
 
     @staticmethod
     def _copy_atomic(source: Path, target: Path) -> None:
+        import shutil
+        import tempfile
+
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         os.close(fd)
         try:
@@ -124,6 +127,8 @@ class LocalArtifactRepo:
         destination = Path(dst_path)
         relative = check_relative_path(artifact_path)
         target = destination / relative if relative else destination
+        import shutil
+
         if source.is_dir():
             shutil.copytree(source, target, dirs_exist_ok=True, ignore=_skip_temp)
         else:
@@ -134,6 +139,8 @@ class LocalArtifactRepo:
     def delete_artifacts(self, artifact_path: str | None = None) -> None:
         target = self._resolve(artifact_path)
         if target.is_dir():
+            import shutil
+
             shutil.rmtree(target)
         elif target.exists():
             target.unlink()
