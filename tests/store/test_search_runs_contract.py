@@ -183,3 +183,59 @@ def test_search_runs_returns_full_runs(populated: tuple[SqlTrackingStore, dict[s
     assert run.data.param_dict == {"alpha": "0.1"}
     assert run.data.tag_dict["team"] == "x"
     assert run.inputs.dataset_inputs[0].dataset.name == "ds1"
+
+
+def _same(a: object, b: object) -> bool:
+    """Equality that counts NaN equal to NaN, through lists and dicts."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return a == b
+
+
+@pytest.mark.parametrize(
+    ("filter_string", "order_by", "view"),
+    [
+        ("", None, ViewType.ACTIVE_ONLY),
+        ("params.alpha != '0.2'", ["metrics.loss DESC"], ViewType.ACTIVE_ONLY),
+        ("", ["tags.team ASC", "attributes.run_name"], ViewType.ALL),
+        ("metrics.loss > 100", None, ViewType.ACTIVE_ONLY),
+    ],
+)
+def test_run_table_holds_what_the_entities_hold(
+    populated: tuple[SqlTrackingStore, dict[str, str]],
+    filter_string: str,
+    order_by: list[str] | None,
+    view: ViewType,
+) -> None:
+    from runwell.entities import RunTable
+
+    store, ids = populated
+    store.delete_run(ids["r3"])
+    exp = store.find_experiment_by_name("search")
+    assert exp is not None
+    runs = store.search_runs([exp.experiment_id], filter_string, view, order_by=order_by).items
+    table = store.search_run_table([exp.experiment_id], filter_string, view, order_by=order_by)
+    expected = RunTable.from_runs(runs)
+    for field in ("run_id", "experiment_id", "status", "artifact_uri", "start_time", "end_time"):
+        assert getattr(table, field) == getattr(expected, field), field
+    assert _same(table.metrics, expected.metrics)
+    assert table.params == expected.params
+    assert table.tags == expected.tags
+
+
+def test_run_table_limits_and_rejects_bad_sizes(
+    populated: tuple[SqlTrackingStore, dict[str, str]],
+) -> None:
+    store, _ids = populated
+    exp = store.find_experiment_by_name("search")
+    assert exp is not None
+    assert len(store.search_run_table([exp.experiment_id], max_results=3)) == 3
+    assert len(store.search_run_table([])) == 0
+    with pytest.raises(InvalidArgument, match="max_results"):
+        store.search_run_table([exp.experiment_id], max_results=0)
+    with pytest.raises(InvalidArgument, match="numeric value"):
+        store.search_run_table([exp.experiment_id], "metrics.loss >>> 1")

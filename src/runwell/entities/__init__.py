@@ -17,6 +17,7 @@ from runwell.entities.run import (
     RunOutputs,
 )
 from runwell.entities.run_status import RunStatus
+from runwell.entities.run_table import RunTable
 from runwell.entities.tag import ExperimentTag, RunTag
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "RunInputs",
     "RunOutputs",
     "RunStatus",
+    "RunTable",
     "RunTag",
     "ViewType",
 ]

@@ -20,6 +20,7 @@ from runwell.entities import (
     Run,
     RunInfo,
     RunStatus,
+    RunTable,
     RunTag,
     ViewType,
 )
@@ -119,6 +120,15 @@ class TrackingStore(Protocol):
         order_by: Sequence[str] | None = None,
         page_token: str | None = None,
     ) -> Page[Run]: ...
+
+    def search_run_table(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        run_view_type: ViewType = ViewType.ACTIVE_ONLY,
+        max_results: int = 100_000,
+        order_by: Sequence[str] | None = None,
+    ) -> RunTable: ...
 
 
 @runtime_checkable

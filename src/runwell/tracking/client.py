@@ -27,6 +27,7 @@ from runwell.entities import (
     Run,
     RunInfo,
     RunStatus,
+    RunTable,
     RunTag,
     ViewType,
 )
@@ -235,6 +236,24 @@ class RunwellClient:
             max_results,
             order_by,
             page_token,
+        )
+
+    def search_run_table(
+        self,
+        experiment_ids: Sequence[str] | str,
+        filter_string: str = "",
+        run_view_type: ViewType | str | int = ViewType.ACTIVE_ONLY,
+        max_results: int = 100_000,
+        order_by: Sequence[str] | None = None,
+    ) -> RunTable:
+        """Up to ``max_results`` matching runs as columns (what DataFrames are built from)."""
+        ids = [experiment_ids] if isinstance(experiment_ids, str) else list(experiment_ids)
+        return self.store.search_run_table(
+            [str(i) for i in ids],
+            filter_string,
+            ViewType.parse(run_view_type),
+            max_results,
+            order_by,
         )
 
     # ---------------------------------------------------------------- artifacts

@@ -36,7 +36,7 @@ from runwell.store.protocols import TrackingStore
 from runwell.tracking import context
 from runwell.tracking.async_logging import BatchingWriter
 from runwell.tracking.client import RunwellClient, resolve_tracking_uri
-from runwell.tracking.runs_frame import runs_to_frame
+from runwell.tracking.runs_frame import table_to_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -583,10 +583,10 @@ def search_runs(
         else:
             ids = [_active_experiment_id()]
     with paused_gc():
-        runs = _collect_runs(client, ids, filter_string, run_view_type, max_results, order_by)
         if output_format == "list":
-            return runs
-        return runs_to_frame(runs)
+            return _collect_runs(client, ids, filter_string, run_view_type, max_results, order_by)
+        table = client.search_run_table(ids, filter_string, run_view_type, max_results, order_by)
+        return table_to_frame(table)
 
 
 def _collect_runs(

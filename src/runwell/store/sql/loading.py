@@ -109,7 +109,7 @@ def experiment(row: Any, tag_rows: Iterable[Any]) -> Experiment:
 def load_experiments(conn: Connection, rows: Sequence[Any]) -> list[Experiment]:
     ids = [r.experiment_id for r in rows]
     by_id: dict[int, list[Any]] = defaultdict(list)
-    for chunk in _chunks(ids):
+    for chunk in chunked(ids):
         query = (
             sa.select(experiment_tags)
             .where(experiment_tags.c.experiment_id.in_(chunk))
@@ -127,7 +127,7 @@ def select_experiment(conn: Connection, where: sa.ColumnElement[bool]) -> Experi
     return load_experiments(conn, [row])[0]
 
 
-def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+def chunked(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
 
@@ -138,7 +138,7 @@ _set_tag_key = RunTag.__dict__["key"].__set__
 _set_tag_value = RunTag.__dict__["value"].__set__
 
 
-def _driver_rows(conn: Connection, sql: str, chunk: Sequence[int]) -> list[Any]:
+def driver_rows(conn: Connection, sql: str, chunk: Sequence[int]) -> list[Any]:
     """Rows of ``sql`` (with ``{runs}`` for the run list) straight from the driver cursor.
 
     Loading ten thousand runs reads ~250k param/tag/metric rows; SQLAlchemy's result rows
@@ -163,8 +163,8 @@ def load_runs(conn: Connection, run_rows: Sequence[Any]) -> list[Run]:
     input_map: dict[int, list[DatasetInput]] = defaultdict(list)
     decode = codec.decode
     new = _new
-    for chunk in _chunks(pks):
-        for run, key, value, kind, timestamp, step in _driver_rows(
+    for chunk in chunked(pks):
+        for run, key, value, kind, timestamp, step in driver_rows(
             conn,
             "SELECT run, {key}, value, kind, timestamp, step FROM latest_metrics "
             "WHERE run IN ({runs})",
@@ -176,14 +176,14 @@ def load_runs(conn: Connection, run_rows: Sequence[Any]) -> list[Run]:
             _set_timestamp(point, timestamp)
             _set_step(point, step)
             metric_map[run].append(point)
-        for run, key, value in _driver_rows(
+        for run, key, value in driver_rows(
             conn, "SELECT run, {key}, value FROM params WHERE run IN ({runs})", chunk
         ):
             param = new(Param)
             _set_param_key(param, key)
             _set_param_value(param, value)
             param_map[run].append(param)
-        for run, key, value in _driver_rows(
+        for run, key, value in driver_rows(
             conn, "SELECT run, {key}, value FROM tags WHERE run IN ({runs})", chunk
         ):
             tag = new(RunTag)

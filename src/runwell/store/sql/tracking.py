@@ -20,6 +20,7 @@ from runwell.entities import (
     Run,
     RunInfo,
     RunStatus,
+    RunTable,
     RunTag,
     ViewType,
 )
@@ -32,6 +33,7 @@ from runwell.store.sql.experiments import SqlExperiments, experiment_pk
 from runwell.store.sql.raw import RawConnections
 from runwell.store.sql.rows import datasets as dataset_table
 from runwell.store.sql.rows import run_input_tags, run_inputs, runs, tags
+from runwell.store.sql.run_table import load_run_table
 
 
 def _now() -> int:
@@ -403,6 +405,32 @@ class SqlTrackingStore(SqlExperiments):
                 decode = codec.decode
                 rows = [(None if k == codec.NAN else decode(v, k), t, st) for v, k, t, st in rows]
             return Page(loading.metric_points(metric_key, rows), token)
+
+    def search_run_table(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        run_view_type: ViewType = ViewType.ACTIVE_ONLY,
+        max_results: int = 100_000,
+        order_by: Sequence[str] | None = None,
+    ) -> RunTable:
+        """Up to ``max_results`` matching runs as columns, in search order (no paging)."""
+        limit = validation.int64(max_results, "max_results")
+        if limit < 1:
+            raise InvalidArgument(
+                f"Invalid value {max_results} for parameter 'max_results': must be positive."
+            )
+        exp_pks = [experiment_pk(e) for e in experiment_ids]
+        comparisons = search_filter.parse_run_filter(filter_string)
+        order = search_filter.parse_run_order_by(order_by)
+        with paused_gc(), transaction(self.engine, write=False) as conn:
+            rows: Sequence[Any] = ()
+            if exp_pks:
+                query = search.runs_query(
+                    conn.dialect.name, exp_pks, ViewType.parse(run_view_type), comparisons, order
+                )
+                rows = conn.execute(query.limit(limit)).all()
+            return load_run_table(conn, rows)
 
     def search_runs(
         self,
