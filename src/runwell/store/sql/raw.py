@@ -34,6 +34,11 @@ _MYSQL_RETRYABLE = (1213, 1205)
 _POSTGRES_RETRYABLE = ("40P01", "40001")
 WRITE_ATTEMPTS = 5
 
+# This process's id, kept current across forks: os.getpid() is a system call, and the hot
+# path asks on every write whether its connection was made by this process.
+_process = [os.getpid()]
+os.register_at_fork(after_in_child=lambda: _process.__setitem__(0, os.getpid()))
+
 
 class RawConnections:
     """Write transactions on driver cursors, with runwell errors at the boundary."""
@@ -57,7 +62,7 @@ class RawConnections:
 
     def _sqlite_connection(self) -> Any:
         held = getattr(self._local, "held", None)
-        pid = os.getpid()
+        pid = _process[0]
         if self.checkpointer is not None:
             self.checkpointer.keep_running(pid)
         if held is None or held[0] != pid:
