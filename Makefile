@@ -11,7 +11,7 @@ MLFLOW_STAMP := $(MLFLOW_VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
-	$(BIN)/uv pip install --python $(BIN)/python -q -e '.[test]'
+	$(BIN)/uv pip install --python $(BIN)/python -q --compile-bytecode -e '.[test]'
 	touch $(STAMP)
 
 env: $(STAMP)
@@ -21,7 +21,7 @@ env: $(STAMP)
 $(MLFLOW_STAMP):
 	test -x $(MLFLOW_VENV)/bin/python || $(PYTHON) -m venv $(MLFLOW_VENV)
 	$(MLFLOW_VENV)/bin/python -m pip install -q --upgrade pip uv
-	$(MLFLOW_VENV)/bin/uv pip install --python $(MLFLOW_VENV)/bin/python -q 'mlflow>=3.17,<3.18'
+	$(MLFLOW_VENV)/bin/uv pip install --python $(MLFLOW_VENV)/bin/python -q --compile-bytecode 'mlflow>=3.17,<3.18'
 	touch $(MLFLOW_STAMP)
 
 mlflow-env: $(MLFLOW_STAMP)

@@ -47,6 +47,9 @@ def clean_env() -> dict[str, str]:
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RUNWELL_", "MLFLOW_"))}
     env["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    # Both sides run from compiled bytecode, as an installed package does: a shell that
+    # forbids writing it would time the compiler on every launch instead.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
