@@ -39,7 +39,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         metavar="NAME",
         help=f"run only this workload (repeatable): {', '.join(BY_NAME)}",
     )
-    parser.add_argument("--reps", type=int, help="repetitions per workload (default: specs.py, 3 to 9)")
+    parser.add_argument("--reps", type=int, help="repetitions per workload (default: specs.py)")
     parser.add_argument("--no-mlflow", action="store_true", help="measure runwell only")
     parser.add_argument("--quick", action="store_true", help="small sizes, 2 repetitions")
     return parser.parse_args(argv)
