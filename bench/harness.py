@@ -15,6 +15,7 @@ import os
 import random
 import shutil
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -106,6 +107,27 @@ def sqlite_uri(path: Path) -> str:
 
 
 # ------------------------------------------------------------------ timing
+
+
+def median_latency(query: Callable[[], int], queries: int) -> tuple[float, int]:
+    """The median seconds of ``queries`` calls of ``query`` after one warm-up call; its result."""
+    found = query()
+    latencies = []
+    for _ in range(queries):
+        with Stopwatch() as watch:
+            query()
+        latencies.append(watch.seconds)
+    return statistics.median(latencies), found
+
+
+def metric_batches(
+    metric: Callable[..., Any], points: list[tuple[str, float, int, int]], size: int
+) -> list[list[Any]]:
+    """``points`` as lists of ``size`` metric objects, made by ``metric`` (either side's class)."""
+    return [
+        [metric(key=k, value=v, timestamp=t, step=s) for k, v, t, s in chunk]
+        for chunk in chunks(points, size)
+    ]
 
 
 class Stopwatch:

@@ -7,8 +7,8 @@ interpreter; only the standard-library ``harness`` module is shared.
 
 from __future__ import annotations
 
+import functools
 import logging
-import statistics
 from pathlib import Path
 
 import mlflow
@@ -30,10 +30,7 @@ def _client(db: Path) -> MlflowClient:
 
 
 def log_batch(args: harness.Args) -> None:
-    batches = [
-        [Metric(key=k, value=v, timestamp=t, step=s) for k, v, t, s in chunk]
-        for chunk in harness.chunks(harness.batch_points(args.size), BATCH)
-    ]
+    batches = harness.metric_batches(Metric, harness.batch_points(args.size), BATCH)
     seconds = []
     for _ in range(args.reps):
         with harness.fresh_dir() as tmp:
@@ -105,14 +102,9 @@ def search_runs(args: harness.Args) -> None:
     for _ in range(args.reps):
         with harness.fresh_dir() as tmp:
             client, experiment_id = _fresh_client(args.fixture, tmp)
-
-            found = _query(client, experiment_id)
-            latencies = []
-            for _ in range(args.queries):
-                with harness.Stopwatch() as watch:
-                    _query(client, experiment_id)
-                latencies.append(watch.seconds)
-            seconds.append(statistics.median(latencies))
+            query = functools.partial(_query, client, experiment_id)
+            median, found = harness.median_latency(query, args.queries)
+            seconds.append(median)
     harness.emit(seconds, 1, runs=args.size, queries=args.queries, returned=found)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import statistics
+import functools
 
 import harness
 import runwell
@@ -58,14 +58,9 @@ def search_runs(args: harness.Args) -> None:
     for _ in range(args.reps):
         with harness.fresh_dir() as tmp:
             client, experiment_id = _fresh_client(args.fixture, tmp)
-
-            found = _query(client, experiment_id)
-            latencies = []
-            for _ in range(args.queries):
-                with harness.Stopwatch() as watch:
-                    _query(client, experiment_id)
-                latencies.append(watch.seconds)
-            seconds.append(statistics.median(latencies))
+            query = functools.partial(_query, client, experiment_id)
+            median, found = harness.median_latency(query, args.queries)
+            seconds.append(median)
             forget_stores()
     harness.emit(seconds, 1, runs=args.size, queries=args.queries, returned=found)
 

@@ -12,10 +12,7 @@ BATCH = 1000
 
 def log_batch(args: harness.Args) -> None:
     """``args.size`` points over 10 keys, logged to one run in batches of 1,000."""
-    batches = [
-        [Metric(key=k, value=v, timestamp=t, step=s) for k, v, t, s in chunk]
-        for chunk in harness.chunks(harness.batch_points(args.size), BATCH)
-    ]
+    batches = harness.metric_batches(Metric, harness.batch_points(args.size), BATCH)
     seconds = []
     for _ in range(args.reps):
         with harness.fresh_dir() as tmp:

@@ -118,11 +118,14 @@ def advance_latest(
     sql: Statements, cursor: Any, run_pk: int, key: str, point: tuple[Any, ...]
 ) -> None:
     """Make ``point`` (value, kind, timestamp, step) the key's latest if it is newer."""
-    value, kind, timestamp, step = point
-    cursor.execute(
-        sql.advance_latest,
-        (value, kind, timestamp, step, run_pk, key, step, step, timestamp, timestamp, value),
-    )
+    cursor.execute(sql.advance_latest, _latest_parameters(run_pk, key, *point))
+
+
+def _latest_parameters(
+    run_pk: int, key: str, value: float, kind: int, timestamp: int, step: int
+) -> tuple[Any, ...]:
+    """The parameters of Statements.advance_latest."""
+    return (value, kind, timestamp, step, run_pk, key, step, step, timestamp, timestamp, value)
 
 
 def log_metrics(
@@ -173,21 +176,21 @@ def log_metrics(
         else:
             flat += (best[0], timestamp, step, value)
     sql.insert_points(cursor, flat, special)
-    updates = []
-    for key, (_series, step, m) in latest.items():
-        value, kind = _encoded(m.value)
-        timestamp = m.timestamp
-        updates.append(
-            (value, kind, timestamp, step, run_pk, key, step, step, timestamp, timestamp, value)
-        )
-    cursor.executemany(sql.advance_latest, updates)
+    cursor.executemany(
+        sql.advance_latest,
+        [
+            _latest_parameters(run_pk, key, *encoded(m.value), m.timestamp, step)
+            for key, (_series, step, m) in latest.items()
+        ],
+    )
     return new
 
 
-def _encoded(value: float) -> tuple[float, int]:
+def encoded(value: float) -> tuple[float, int]:
+    """The stored (value, kind) of a metric value."""
     return (value, codec.FINITE) if value - value == 0 else codec.encode(value)
 
 
 def _later(point: Metric, than: Metric) -> bool:
     """At the same step: the later timestamp, then the larger (stored) value wins."""
-    return (point.timestamp, _encoded(point.value)[0]) > (than.timestamp, _encoded(than.value)[0])
+    return (point.timestamp, encoded(point.value)[0]) > (than.timestamp, encoded(than.value)[0])

@@ -63,8 +63,6 @@ class RawConnections:
     def _sqlite_connection(self) -> Any:
         held = getattr(self._local, "held", None)
         pid = _process[0]
-        if self.checkpointer is not None:
-            self.checkpointer.keep_running(pid)
         if held is None or held[0] != pid:
             # A connection of our own, not the pool's: a thread may hold it for its lifetime
             # without starving the pool.
@@ -81,8 +79,10 @@ class RawConnections:
         return held
 
     def sqlite_cursor(self) -> tuple[Any, Any]:
-        """This thread's SQLite connection and its reusable cursor (the hottest path)."""
-        _pid, connection, cursor = self._sqlite_connection()
+        """This thread's SQLite connection and its reusable cursor, to write with."""
+        pid, connection, cursor = self._sqlite_connection()
+        if self.checkpointer is not None:
+            self.checkpointer.keep_running(pid)
         return connection, cursor
 
     def translated(self, exc: BaseException) -> BaseException:
@@ -115,19 +115,18 @@ class RawConnections:
                 pooled.rollback()
             finally:
                 pooled.close()
-        except RunwellError:
-            raise
-        except self._operational_error as exc:
-            raise Unavailable(f"The database is unavailable: {exc}") from exc
-        except self._database_error as exc:
-            raise InvalidArgument(f"The database rejected the request: {exc}") from exc
+        except Exception as exc:
+            error = self.translated(exc)
+            if error is exc:
+                raise
+            raise error from exc
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Any]:
         """A cursor inside a write transaction, committed on success."""
         try:
             if self.dialect == "sqlite":
-                _pid, connection, _cursor = self._sqlite_connection()
+                connection, _cursor = self.sqlite_cursor()
                 cursor = connection.cursor()
                 cursor.execute("BEGIN IMMEDIATE")
                 try:
@@ -148,21 +147,20 @@ class RawConnections:
                 pooled.commit()
             finally:
                 pooled.close()
-        except RunwellError:
-            raise
-        except self._integrity_error as exc:
-            raise AlreadyExists(f"Conflicting write: {exc}") from exc
-        except self._operational_error as exc:
-            raise Unavailable(f"The database is unavailable: {exc}") from exc
-        except self._database_error as exc:
-            raise InvalidArgument(f"The database rejected the request: {exc}") from exc
+        except Exception as exc:
+            error = self.translated(exc)
+            if error is exc:
+                raise
+            raise error from exc
 
     def retryable(self, exc: BaseException) -> bool:
         """A driver error that aborted the transaction only because of concurrent writers."""
         if self.dialect == "mysql":
-            return isinstance(exc, self._operational_error) and exc.args[:1] in [
-                (code,) for code in _MYSQL_RETRYABLE
-            ]
+            return (
+                isinstance(exc, self._operational_error)
+                and bool(exc.args)
+                and exc.args[0] in _MYSQL_RETRYABLE
+            )
         if self.dialect == "postgresql":
             return getattr(exc, "sqlstate", None) in _POSTGRES_RETRYABLE
         return False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 import uuid
 from collections.abc import Sequence
@@ -200,10 +199,7 @@ class SqlTrackingStore(SqlExperiments):
             # The first point of this run or key from this process: it finds or creates both.
             self.log_batch(run_id, metrics=(metric,))
             return
-        value = float(metric.value)
-        kind = 0
-        if not math.isfinite(value):
-            value, kind = codec.encode(value)
+        value, kind = metric_writes.encoded(float(metric.value))
         if self.raw.dialect != "sqlite":
             self.raw.write_retrying(
                 lambda cursor: self._write_point(
@@ -373,11 +369,7 @@ class SqlTrackingStore(SqlExperiments):
     ) -> Page[Metric]:
         offset = search_filter.decode_page_token(page_token)
         if max_results is not None:
-            max_results = validation.int64(max_results, "max_results")
-            if max_results < 1:
-                raise InvalidArgument(
-                    f"Invalid value {max_results} for parameter 'max_results': must be positive."
-                )
+            max_results = _positive_max_results(max_results)
         mark = self.raw.mark
         key_column = "`key`" if self.raw.dialect == "mysql" else "key"
         value = codec.decoded_value_sql(self.raw.dialect)
@@ -406,6 +398,22 @@ class SqlTrackingStore(SqlExperiments):
                 rows = [(None if k == codec.NAN else decode(v, k), t, st) for v, k, t, st in rows]
             return Page(loading.metric_points(metric_key, rows), token)
 
+    def _runs_query(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None,
+        run_view_type: ViewType,
+        order_by: Sequence[str] | None,
+    ) -> sa.Select[Any] | None:
+        """The checked search as a query (no limit); None when no experiment is given."""
+        exp_pks = [experiment_pk(e) for e in experiment_ids]
+        comparisons = search_filter.parse_run_filter(filter_string)
+        order = search_filter.parse_run_order_by(order_by)
+        if not exp_pks:
+            return None
+        view = ViewType.parse(run_view_type)
+        return search.runs_query(self.engine.dialect.name, exp_pks, view, comparisons, order)
+
     def search_run_table(
         self,
         experiment_ids: Sequence[str],
@@ -415,21 +423,10 @@ class SqlTrackingStore(SqlExperiments):
         order_by: Sequence[str] | None = None,
     ) -> RunTable:
         """Up to ``max_results`` matching runs as columns, in search order (no paging)."""
-        limit = validation.int64(max_results, "max_results")
-        if limit < 1:
-            raise InvalidArgument(
-                f"Invalid value {max_results} for parameter 'max_results': must be positive."
-            )
-        exp_pks = [experiment_pk(e) for e in experiment_ids]
-        comparisons = search_filter.parse_run_filter(filter_string)
-        order = search_filter.parse_run_order_by(order_by)
+        limit = _positive_max_results(max_results)
+        query = self._runs_query(experiment_ids, filter_string, run_view_type, order_by)
         with paused_gc(), transaction(self.engine, write=False) as conn:
-            rows: Sequence[Any] = ()
-            if exp_pks:
-                query = search.runs_query(
-                    conn.dialect.name, exp_pks, ViewType.parse(run_view_type), comparisons, order
-                )
-                rows = conn.execute(query.limit(limit)).all()
+            rows = [] if query is None else conn.execute(query.limit(limit)).all()
             return load_run_table(conn, rows)
 
     def search_runs(
@@ -444,17 +441,21 @@ class SqlTrackingStore(SqlExperiments):
         limit = validation.max_results(
             max_results, validation.MAX_RUNS_SEARCH_RESULTS, default=1000
         )
-        exp_pks = [experiment_pk(e) for e in experiment_ids]
-        comparisons = search_filter.parse_run_filter(filter_string)
-        order = search_filter.parse_run_order_by(order_by)
+        query = self._runs_query(experiment_ids, filter_string, run_view_type, order_by)
         offset = search_filter.decode_page_token(page_token)
-        if not exp_pks:
+        if query is None:
             return Page([], None)
         with paused_gc(), transaction(self.engine, write=False) as conn:
-            query = search.runs_query(
-                conn.dialect.name, exp_pks, ViewType.parse(run_view_type), comparisons, order
-            )
             rows = conn.execute(query.limit(limit + 1).offset(offset)).all()
             found = loading.load_runs(conn, rows[:limit])
         token = search_filter.encode_page_token(offset + limit) if len(rows) > limit else None
         return Page(found, token)
+
+
+def _positive_max_results(value: int) -> int:
+    number = validation.int64(value, "max_results")
+    if number < 1:
+        raise InvalidArgument(
+            f"Invalid value {value} for parameter 'max_results': must be positive."
+        )
+    return number

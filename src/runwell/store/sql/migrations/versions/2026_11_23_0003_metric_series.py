@@ -45,12 +45,20 @@ def _columns(*names: str) -> list[sa.Column[Any]]:
     return [sa.Column(name, types[name], nullable=False) for name in names]
 
 
+def _table(name: str, *columns: str) -> sa.TableClause:
+    return sa.table(name, *(sa.column(c) for c in columns))
+
+
+def _fill(target: str, source: str, names: tuple[str, ...]) -> None:
+    """Insert ``source``'s ``names`` columns into ``target``'s."""
+    dst = _table(target, *names)
+    op.execute(sa.insert(dst).from_select(list(names), sa.select(*_table(source, *names).c)))
+
+
 def _copy(source: str, target: str, names: tuple[str, ...]) -> None:
     """Create ``target`` without constraints and fill it with ``source``'s columns."""
     op.create_table(target, *_columns(*names), **MYSQL_TABLE)
-    src = sa.table(source, *(sa.column(n) for n in names))
-    dst = sa.table(target, *(sa.column(n) for n in names))
-    op.execute(sa.insert(dst).from_select(list(names), sa.select(*src.c)))
+    _fill(target, source, names)
 
 
 def upgrade() -> None:
@@ -82,8 +90,8 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
         **MYSQL_TABLE,
     )
-    latest = sa.table("latest_metrics", *(sa.column(n) for n in ("id", "run", "key", *_LATEST)))
-    latest_copy = sa.table("latest_copy", *(sa.column(n) for n in ("run", "key", *_LATEST)))
+    latest = _table("latest_metrics", "id", "run", "key", *_LATEST)
+    latest_copy = _table("latest_copy", "run", "key", *_LATEST)
     series_id = sa.func.row_number().over(order_by=(latest_copy.c.run, latest_copy.c.key))
     op.execute(
         sa.insert(latest).from_select(
@@ -96,8 +104,8 @@ def upgrade() -> None:
             ),
         )
     )
-    points = sa.table("metrics", *(sa.column(n) for n in ("series", *_POINT)))
-    copy = sa.table("metrics_copy", *(sa.column(n) for n in ("run", "key", *_POINT)))
+    points = _table("metrics", "series", *_POINT)
+    copy = _table("metrics_copy", "run", "key", *_POINT)
     op.execute(
         sa.insert(points).from_select(
             ["series", *_POINT],
@@ -111,10 +119,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    latest = sa.table("latest_metrics", *(sa.column(n) for n in ("id", "run", "key", *_LATEST)))
-    points = sa.table("metrics", *(sa.column(n) for n in ("series", *_POINT)))
+    latest = _table("latest_metrics", "id", "run", "key", *_LATEST)
+    points = _table("metrics", "series", *_POINT)
     op.create_table("metrics_copy", *_columns("run", "key", *_POINT), **MYSQL_TABLE)
-    copy = sa.table("metrics_copy", *(sa.column(n) for n in ("run", "key", *_POINT)))
+    copy = _table("metrics_copy", "run", "key", *_POINT)
     op.execute(
         sa.insert(copy).from_select(
             ["run", "key", *_POINT],
@@ -146,13 +154,7 @@ def downgrade() -> None:
         sqlite_with_rowid=False,
         **MYSQL_TABLE,
     )
-    for target, names in (
-        ("metrics", ("run", "key", *_POINT)),
-        ("latest_metrics", ("run", "key", *_LATEST)),
-    ):
-        source = "metrics_copy" if target == "metrics" else "latest_copy"
-        src = sa.table(source, *(sa.column(n) for n in names))
-        dst = sa.table(target, *(sa.column(n) for n in names))
-        op.execute(sa.insert(dst).from_select(list(names), sa.select(*src.c)))
+    _fill("metrics", "metrics_copy", ("run", "key", *_POINT))
+    _fill("latest_metrics", "latest_copy", ("run", "key", *_LATEST))
     op.drop_table("metrics_copy")
     op.drop_table("latest_copy")
