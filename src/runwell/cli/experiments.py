@@ -8,8 +8,9 @@ import click
 
 from runwell.cli import _render
 from runwell.cli._context import CliState, pass_state, require_experiment, view_option
-from runwell.entities import Experiment, LifecycleStage, ViewType
+from runwell.entities import LifecycleStage, ViewType
 from runwell.errors import AlreadyExists
+from runwell.tracking.paging import collect_pages
 
 
 def _parse_tags(
@@ -91,15 +92,13 @@ def list_(
     as_json: bool,
 ) -> None:
     """List experiments."""
-    found: list[Experiment] = []
-    token: str | None = None
-    while max_results is None or len(found) < max_results:
-        want = 1000 if max_results is None else min(1000, max_results - len(found))
-        page = state.client.search_experiments(view, want, filter_string, order_by, token)
-        found.extend(page.items)
-        token = page.token
-        if token is None:
-            break
+    found = collect_pages(
+        lambda size, token: state.client.search_experiments(
+            view, size, filter_string, order_by, token
+        ),
+        max_results,
+        page_size=1000,
+    )
     if as_json:
         _render.echo_json(found)
         return

@@ -15,6 +15,7 @@ from runwell.cli._context import (
 )
 from runwell.entities import FileInfo, Run, RunStatus, ViewType
 from runwell.errors import InvalidState
+from runwell.tracking.paging import collect_pages
 
 # Runs are fetched in pages of this size until --max-results is reached.
 _PAGE_SIZE = 1000
@@ -74,15 +75,13 @@ def list_(
     """List runs with their latest metrics and params."""
     client = state.client
     experiments = experiment_ids(client, ids, names)
-    found: list[Run] = []
-    token: str | None = None
-    while len(found) < max_results:
-        want = min(_PAGE_SIZE, max_results - len(found))
-        page = client.search_runs(experiments, filter_string, view, want, order_by, token)
-        found.extend(page.items)
-        token = page.token
-        if token is None:
-            break
+    found = collect_pages(
+        lambda size, token: client.search_runs(
+            experiments, filter_string, view, size, order_by, token
+        ),
+        max_results,
+        _PAGE_SIZE,
+    )
     if as_json:
         _render.echo_json(found)
         return

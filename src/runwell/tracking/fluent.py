@@ -36,6 +36,7 @@ from runwell.store.protocols import TrackingStore
 from runwell.tracking import context
 from runwell.tracking.async_logging import BatchingWriter
 from runwell.tracking.client import RunwellClient, resolve_tracking_uri
+from runwell.tracking.paging import collect_pages
 from runwell.tracking.runs_frame import table_to_frame
 
 if TYPE_CHECKING:
@@ -597,22 +598,13 @@ def _collect_runs(
     max_results: int,
     order_by: Sequence[str] | None,
 ) -> list[Run]:
-    runs: list[Run] = []
-    token: str | None = None
-    while len(runs) < max_results:
-        page = client.search_runs(
-            ids,
-            filter_string,
-            run_view_type,
-            min(validation.MAX_RUNS_SEARCH_RESULTS, max_results - len(runs)),
-            order_by,
-            token,
-        )
-        runs.extend(page.items)
-        token = page.token
-        if token is None:
-            break
-    return runs
+    return collect_pages(
+        lambda size, token: client.search_runs(
+            ids, filter_string, run_view_type, size, order_by, token
+        ),
+        max_results,
+        validation.MAX_RUNS_SEARCH_RESULTS,
+    )
 
 
 def _end_runs_at_exit() -> None:
