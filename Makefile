@@ -26,12 +26,14 @@ $(MLFLOW_STAMP):
 
 mlflow-env: $(MLFLOW_STAMP)
 
-# Until the tracking server lands, `make run` runs the quickstart and shows the runs it logged.
+# The tracking server on http://127.0.0.1:5000: runs in ./runwell.db, artifacts in
+# ./runwell-artifacts (Ctrl-C stops it). `make demo`, in another terminal, logs into it.
 run: $(STAMP)
-	$(BIN)/python examples/quickstart.py
-	$(BIN)/runwell runs list --experiment-name quickstart
+	$(BIN)/runwell server --host 127.0.0.1 --port 5000 \
+		--backend-store-uri sqlite:///runwell.db --artifacts-destination ./runwell-artifacts
 
-demo: run
+demo: $(STAMP)
+	RUNWELL_TRACKING_URI=http://127.0.0.1:5000 $(BIN)/python examples/quickstart.py
 
 test: $(STAMP) $(MLFLOW_STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" -n 2

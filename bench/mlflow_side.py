@@ -16,6 +16,7 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric, Param
 
 import harness
+import mlflow_server
 
 BATCH = 1000
 
@@ -164,6 +165,11 @@ OPS = {
     "search_frame": search_frame,
     "populate_history": populate_history,
     "metric_history": metric_history,
+    "server_log_metric": mlflow_server.server_log_metric,
+    "server_log_batch": mlflow_server.server_log_batch,
+    "server_search": mlflow_server.server_search,
+    "server_history": mlflow_server.server_history,
+    "server_start": mlflow_server.server_start,
 }
 
 if __name__ == "__main__":

@@ -101,7 +101,7 @@ def run_workload(
         chosen.append((sides.MLFLOW, sizes.mlflow))
     try:
         for side, size in chosen:
-            plan = f"{size:,} launches" if workload.name == "import" else f"{size:,} x {reps}"
+            plan = f"{size:,} launches" if workload.launches else f"{size:,} x {reps}"
             print(f"[{workload.name}] {side.label}: {plan} ...", file=sys.stderr)
             row[side.name] = measure(workload, side, size, reps, queries, fixtures)
             shown = report.value_text(row[side.name]["median"], workload)

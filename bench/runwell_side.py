@@ -7,7 +7,7 @@ Run by ``run_all.py`` in a fresh process per workload, like ``mlflow_side.py``; 
 from __future__ import annotations
 
 import harness
-from workloads import history, search, writes
+from workloads import history, search, server, writes
 
 OPS = {
     "log_batch": writes.log_batch,
@@ -17,6 +17,11 @@ OPS = {
     "search_frame": search.search_frame,
     "populate_history": history.populate_history,
     "metric_history": history.metric_history,
+    "server_log_metric": server.server_log_metric,
+    "server_log_batch": server.server_log_batch,
+    "server_search": server.server_search,
+    "server_history": server.server_history,
+    "server_start": server.server_start,
 }
 
 if __name__ == "__main__":

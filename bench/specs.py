@@ -7,6 +7,7 @@ call) are comparable across sizes, and the notes below say what was measured.
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,15 +40,28 @@ class Workload:
     noun: str
     fixture: str | None = None
     queries: int = 20
+    # Extra ceilings read from the side's detail: the median p99 latency, the worst worker RSS.
+    p99_target_ms: float | None = None
+    rss_target_mb: float | None = None
+    # Each unit is a new process (a launch), not a repetition of the operation.
+    launches: bool = False
 
     def sizes(self, quick: bool) -> Sizes:
         return self.quick if quick else self.full
 
     def target_text(self) -> str:
-        absolute = f">= {self.target:,.0f} {self.unit}" if self.rate else f"< {self.target:,.0f} ms"
-        if self.ratio_target is None:
-            return absolute
-        return f"{absolute} and >= {self.ratio_target:g}x MLflow"
+        parts = []
+        if self.target:
+            parts.append(
+                f">= {self.target:,.0f} {self.unit}" if self.rate else f"< {self.target:,.0f} ms"
+            )
+        if self.ratio_target is not None:
+            parts.append(f">= {self.ratio_target:g}x MLflow")
+        if self.p99_target_ms is not None:
+            parts.append(f"p99 < {self.p99_target_ms:g} ms")
+        if self.rss_target_mb is not None:
+            parts.append(f"idle RSS < {self.rss_target_mb:g} MB per worker")
+        return " and ".join(parts)
 
 
 WORKLOADS = (
@@ -152,6 +166,7 @@ WORKLOADS = (
         reps=1,
         target=150,
         ratio_target=None,
+        launches=True,
         noun="launches",
         note=(
             "Wall time of a new interpreter running `import runwell` (`import mlflow`), launches "
@@ -161,6 +176,115 @@ WORKLOADS = (
         ),
     ),
 )
+
+SERVER_NOTE = (
+    "Each repetition starts the side's own server as a child process (`runwell server` / "
+    "`mlflow server`, `--workers 1` unless said otherwise) on a SQLite store and proxied "
+    "artifacts in a fresh directory, and waits for /health before the clock starts. "
+)
+
+SERVER_WORKLOADS = (
+    Workload(
+        name="server_log_metric",
+        title="fluent `log_metric` in a loop, to a tracking server",
+        unit="calls/s",
+        rate=True,
+        full=Sizes(runwell=20_000, mlflow=500),
+        quick=Sizes(runwell=2_000, mlflow=50),
+        reps=5,
+        target=50_000,
+        ratio_target=100,
+        noun="calls",
+        note=SERVER_NOTE
+        + (
+            "`runwell.log_metric('loss', v, step=i)` with an http:// tracking URI: 20,000 calls, "
+            "timed until `end_run()` returns, which delivers every queued point (background "
+            "batching, runwell's default over HTTP). MLflow: 500 calls of `mlflow.log_metric` "
+            "(synchronous, its default), then `end_run()`."
+        ),
+    ),
+    Workload(
+        name="server_log_batch",
+        title="POST log-batch (10 metrics) on 16 concurrent connections",
+        unit="requests/s",
+        rate=True,
+        full=Sizes(runwell=10, mlflow=10),
+        quick=Sizes(runwell=2, mlflow=2),
+        reps=3,
+        target=0,
+        ratio_target=3,
+        p99_target_ms=50,
+        noun="seconds of load",
+        note=SERVER_NOTE
+        + (
+            "Both servers run `--workers 2` (the machine's cores). One load generator for both "
+            "(`bench/load.py`, asyncio, standard library): 16 keep-alive connections POST "
+            "`runs/log-batch` bodies of 10 metrics for 10 s, each body a new step of one run; "
+            "the rate is completed requests per second, with the median and 99th percentile "
+            "latency of every request."
+        ),
+    ),
+    Workload(
+        name="server_search",
+        title="`search_runs` over HTTP: a filtered, ordered page of 100 of 10,000 runs",
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=10_000, mlflow=10_000),
+        quick=Sizes(runwell=500, mlflow=500),
+        reps=3,
+        target=50,
+        ratio_target=10,
+        fixture="runs",
+        noun="runs",
+        note=SERVER_NOTE
+        + (
+            "The search_runs workload's store and query, served by each side's server and asked "
+            "through each side's client (`RunwellClient(url)`, `MlflowClient(url)`). A repetition "
+            "is the median of 20 queries after one warm-up query."
+        ),
+    ),
+    Workload(
+        name="server_history",
+        title="`get_metric_history` over HTTP: one metric of 1,000,000 points",
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=1_000_000, mlflow=100_000),
+        quick=Sizes(runwell=100_000, mlflow=10_000),
+        reps=3,
+        target=3_000,
+        ratio_target=10,
+        fixture="history",
+        noun="points",
+        note=SERVER_NOTE
+        + (
+            "The metric_history workload's store, read through each side's client from its "
+            "server: 1,000,000 points for runwell, 100,000 for MLflow (its client pages 25,000 "
+            "points per request, and its server reads each page with OFFSET)."
+        ),
+    ),
+    Workload(
+        name="server_start",
+        title="`runwell server` from the command to /health answering",
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=5, mlflow=5),
+        quick=Sizes(runwell=2, mlflow=1),
+        reps=1,
+        target=2_000,
+        ratio_target=None,
+        rss_target_mb=150,
+        launches=True,
+        noun="launches",
+        note=SERVER_NOTE
+        + (
+            "Each launch is a new server on a new, empty SQLite store, so the time includes "
+            "creating the schema, as a user's first start does. One second after /health "
+            "answers, the resident memory of each worker process is read from /proc."
+        ),
+    ),
+)
+
+WORKLOADS = WORKLOADS + SERVER_WORKLOADS
 
 BY_NAME = {w.name: w for w in WORKLOADS}
 
@@ -182,6 +306,16 @@ def evaluate(
     """The speedup, the verdict (pass, pass* = speedup not measured, FAIL) and why it failed."""
     problems = []
     median = runwell["median"]
+    detail = runwell["detail"]
+    if workload.p99_target_ms is not None:
+        p99 = statistics.median(detail["p99_ms"])
+        if p99 >= workload.p99_target_ms:
+            problems.append(f"p99 {p99:,.1f} ms is not under {workload.p99_target_ms:g} ms")
+    if workload.rss_target_mb is not None and detail["worst_rss_mb"] >= workload.rss_target_mb:
+        problems.append(
+            f"a worker's idle RSS {detail['worst_rss_mb']:,.0f} MB is not under "
+            f"{workload.rss_target_mb:g} MB"
+        )
     if workload.rate and median < workload.target:
         problems.append(f"{median:,.0f} {workload.unit} is below {workload.target:,.0f}")
     if not workload.rate and median >= workload.target:

@@ -3,7 +3,8 @@
 PostgreSQL and MariaDB/MySQL come from RUNWELL_TEST_POSTGRES_URL / RUNWELL_TEST_MYSQL_URL
 (defaulting to this machine's local servers). Each xdist worker gets its own database,
 dropped first if left over; tests truncate it. Locally a missing server skips those tests
-with a reason; in CI (CI=true) it fails them.
+with a reason; in CI (CI=true) it fails them. The ``store`` fixture adds a fourth backend,
+``rest``: RestTrackingStore -> a live server -> SQLite (tests/rest/backend.py).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import sqlalchemy as sa
 
 import runwell
 from runwell.store import uri as uris
+from runwell.store.protocols import TrackingStore
 from runwell.store.sql import engine as engines
 from runwell.store.sql.tracking import SqlTrackingStore
 from runwell.tracking import fluent
+from tests.rest.backend import RestBackend
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_MYSQL = "mysql+pymysql://root@127.0.0.1:3306/test"
@@ -120,10 +123,7 @@ def _truncate(url: str) -> None:
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
 
 
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, server_databases: dict[str, str]) -> str:
-    """An empty database of each backend."""
-    backend: str = request.param
+def _empty_database(backend: str, tmp_path: Path, server_databases: dict[str, str]) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path}/contract.db"
     url = _server_database(backend, server_databases)
@@ -131,10 +131,32 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, server_databases: dic
     return url
 
 
-@pytest.fixture
-def store(db_url: str, tmp_path: Path) -> SqlTrackingStore:
-    """A SqlTrackingStore on each backend, artifacts under tmp_path."""
-    return SqlTrackingStore(db_url, (tmp_path / "artifacts").as_uri())
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, server_databases: dict[str, str]) -> str:
+    """An empty database of each backend."""
+    return _empty_database(request.param, tmp_path, server_databases)
+
+
+@pytest.fixture(scope="session")
+def rest_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RestBackend]:
+    """One live server per worker, behind the ``rest`` backend of ``store``."""
+    with RestBackend.start(tmp_path_factory.mktemp("rest-backend")) as backend:
+        yield backend
+
+
+@pytest.fixture(params=[*BACKENDS, "rest"])
+def store(
+    request: pytest.FixtureRequest, tmp_path: Path, server_databases: dict[str, str]
+) -> Iterator[TrackingStore]:
+    """A SqlTrackingStore on each backend (artifacts under tmp_path), and a RestTrackingStore
+    talking to a live server over a fresh SQLite database."""
+    if request.param == "rest":
+        backend: RestBackend = request.getfixturevalue("rest_backend")
+        with backend.fresh_store(tmp_path) as rest:
+            yield rest
+        return
+    url = _empty_database(request.param, tmp_path, server_databases)
+    yield SqlTrackingStore(url, (tmp_path / "artifacts").as_uri())
 
 
 @pytest.fixture

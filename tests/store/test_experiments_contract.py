@@ -21,7 +21,8 @@ def test_create_experiment_assigns_ids_location_and_tags(store: SqlTrackingStore
     second = store.create_experiment("exp-b", artifact_location="/data/custom")
     assert first.experiment_id == "1"
     assert second.experiment_id == "2"
-    assert first.artifact_location == f"{store.artifact_root}/1"
+    root = store.get_experiment("0").artifact_location.removesuffix("/0")
+    assert first.artifact_location == f"{root}/1"
     assert second.artifact_location == "/data/custom"
     assert first.tag_dict == {"team": "vision"}
     assert first.creation_time is not None and first.creation_time > 0

@@ -30,7 +30,8 @@ def test_create_run_sets_info_name_tag_and_artifact_uri(store: SqlTrackingStore)
     assert len(info.run_id) == 32 and info.run_uuid == info.run_id
     assert (info.experiment_id, info.user_id, info.run_name) == ("0", "alice", "first")
     assert info.status is RunStatus.RUNNING and info.start_time == 1234 and info.end_time is None
-    assert info.artifact_uri == f"{store.artifact_root}/0/{info.run_id}/artifacts"
+    default_location = store.get_experiment("0").artifact_location
+    assert info.artifact_uri == f"{default_location}/{info.run_id}/artifacts"
     assert run.data.tag_dict == {"t": "v", "mlflow.runName": "first"}
 
 
@@ -74,6 +75,21 @@ def test_delete_restore_run_and_writes_to_deleted_runs(store: SqlTrackingStore) 
     store.restore_run(run_id)
     store.log_metric(run_id, Metric(key="m", value=1.0, timestamp=1))
     assert store.get_run(run_id).data.metric_dict == {"m": 1.0}
+
+
+def test_the_single_point_path_refuses_a_run_deleted_after_its_first_point(
+    store: SqlTrackingStore,
+) -> None:
+    run_id = _run_id(store)
+    store.log_metric(run_id, Metric(key="m", value=1.0, timestamp=1, step=0))  # caches the series
+    store.delete_run(run_id)
+    with pytest.raises(InvalidArgument, match="must be in the 'active' state"):
+        store.log_metric(run_id, Metric(key="m", value=2.0, timestamp=2, step=1))
+    store.restore_run(run_id)
+    store.log_metric(run_id, Metric(key="m", value=float("nan"), timestamp=3, step=2))
+    history = store.get_metric_history(run_id, "m").items
+    assert [m.step for m in history] == [0, 2] and math.isnan(history[-1].value)
+    assert math.isnan(store.get_run(run_id).data.metric_dict["m"])
 
 
 def test_params_are_immutable_but_idempotent(store: SqlTrackingStore) -> None:
@@ -177,6 +193,42 @@ def test_metric_history_pages(store: SqlTrackingStore) -> None:
         store.get_metric_history(run_id, "m", max_results=0)
     with pytest.raises(NotFound):
         store.get_metric_history("f" * 32, "m")
+
+
+@pytest.mark.parametrize("size", [1, 3, 1000])
+def test_metric_history_pages_resume_after_ties_and_special_values(
+    store: SqlTrackingStore, size: int
+) -> None:
+    run_id = _run_id(store)
+    points = [
+        Metric(key="m", value=v, timestamp=t, step=s)
+        for t, s, v in [
+            (5, 0, 2.0),
+            (5, 0, 1.0),
+            (5, 0, math.nan),
+            (5, 0, -math.inf),
+            (5, 1, math.inf),
+            (1, 9, 0.5),
+            (9, 0, -1.0),
+        ]
+    ]
+    store.log_batch(run_id, metrics=points)
+    everything = store.get_metric_history(run_id, "m").items
+    paged: list[Metric] = []
+    token = None
+    while True:
+        page = store.get_metric_history(run_id, "m", max_results=size, page_token=token)
+        assert len(page.items) <= size
+        paged.extend(page.items)
+        token = page.token
+        if token is None:
+            break
+    assert [(m.timestamp, m.step, repr(m.value)) for m in paged] == [
+        (m.timestamp, m.step, repr(m.value)) for m in everything
+    ]
+    assert len(paged) == len(points)
+    with pytest.raises(InvalidArgument, match="page token"):
+        store.get_metric_history(run_id, "m", max_results=2, page_token="not-a-token")
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,8 @@ HEAVY = (
     "fastapi",
     "sklearn",
     "yaml",
+    "httpx",
+    "orjson",
 )
 
 

@@ -5,6 +5,7 @@
     runwell runs describe 3f2a... --json
     runwell artifacts download --run-id 3f2a... --path plots --dst ./out
     runwell db upgrade sqlite:///runwell.db
+    runwell server --port 5000          (alias: runwell ui)
 
 ``--tracking-uri`` picks the store; without it RUNWELL_TRACKING_URI (or MLFLOW_TRACKING_URI)
 does, else ``sqlite:///<cwd>/runwell.db``.
@@ -28,7 +29,7 @@ from typing import Any
 import click
 
 from runwell._version import __version__
-from runwell.cli import artifacts, db, experiments, runs
+from runwell.cli import artifacts, db, experiments, runs, server
 from runwell.cli._context import CliState
 from runwell.errors import NotFound, RunwellError, Unavailable
 from runwell.tracking.client import resolve_tracking_uri
@@ -75,3 +76,5 @@ main.add_command(experiments.group)
 main.add_command(runs.group)
 main.add_command(artifacts.group)
 main.add_command(db.group)
+main.add_command(server.command, "server")
+main.add_command(server.command, "ui")

@@ -4,6 +4,12 @@ from runwell.entities.dataset import Dataset, DatasetInput, InputTag
 from runwell.entities.experiment import Experiment
 from runwell.entities.file_info import FileInfo
 from runwell.entities.lifecycle import LifecycleStage, ViewType
+from runwell.entities.logged_model import (
+    LoggedModel,
+    LoggedModelParam,
+    LoggedModelStatus,
+    LoggedModelTag,
+)
 from runwell.entities.metric import Metric
 from runwell.entities.page import Page
 from runwell.entities.param import Param
@@ -28,6 +34,10 @@ __all__ = [
     "FileInfo",
     "InputTag",
     "LifecycleStage",
+    "LoggedModel",
+    "LoggedModelParam",
+    "LoggedModelStatus",
+    "LoggedModelTag",
     "Metric",
     "ModelInput",
     "ModelOutput",

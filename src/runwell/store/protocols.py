@@ -6,15 +6,21 @@ Verbs: ``get_x`` raises NotFound, ``find_x`` returns None, ``search_x`` returns 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from runwell.entities import (
     DatasetInput,
     Experiment,
     ExperimentTag,
     FileInfo,
+    LoggedModel,
+    LoggedModelParam,
+    LoggedModelStatus,
+    LoggedModelTag,
     Metric,
+    ModelInput,
+    ModelOutput,
     Page,
     Param,
     Run,
@@ -130,6 +136,47 @@ class TrackingStore(Protocol):
         order_by: Sequence[str] | None = None,
     ) -> RunTable: ...
 
+    # logged models (MLflow 3): see store/sql/logged_models.py for the semantics
+    def create_logged_model(
+        self,
+        experiment_id: str,
+        name: str | None = None,
+        source_run_id: str | None = None,
+        tags: Sequence[LoggedModelTag] = (),
+        params: Sequence[LoggedModelParam] = (),
+        model_type: str | None = None,
+    ) -> LoggedModel: ...
+
+    def get_logged_model(self, model_id: str, allow_deleted: bool = False) -> LoggedModel: ...
+
+    def finalize_logged_model(
+        self, model_id: str, status: LoggedModelStatus | str | int
+    ) -> LoggedModel: ...
+
+    def delete_logged_model(self, model_id: str) -> None: ...
+
+    def set_logged_model_tags(self, model_id: str, tags: Sequence[LoggedModelTag]) -> None: ...
+
+    def delete_logged_model_tag(self, model_id: str, key: str) -> None: ...
+
+    def log_logged_model_params(
+        self, model_id: str, params: Sequence[LoggedModelParam]
+    ) -> None: ...
+
+    def search_logged_models(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        datasets: Sequence[Mapping[str, Any]] | None = None,
+        max_results: int | None = None,
+        order_by: Sequence[Mapping[str, Any]] | None = None,
+        page_token: str | None = None,
+    ) -> Page[LoggedModel]: ...
+
+    def log_outputs(self, run_id: str, models: Sequence[ModelOutput]) -> None: ...
+
+    def log_model_inputs(self, run_id: str, models: Sequence[ModelInput]) -> None: ...
+
 
 @runtime_checkable
 class ArtifactRepo(Protocol):
@@ -144,6 +191,14 @@ class ArtifactRepo(Protocol):
     def write_bytes(self, artifact_file: str, data: bytes) -> None: ...
 
     def read_bytes(self, artifact_file: str) -> bytes: ...
+
+    def read_chunks(self, artifact_file: str, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        """Stream a file's bytes: NotFound when missing, InvalidArgument for a directory.
+
+        The checks happen on the call, before the first chunk, so a server can still answer
+        with an error status.
+        """
+        ...
 
     def list_artifacts(self, path: str | None = None) -> list[FileInfo]: ...
 

@@ -119,7 +119,27 @@ _EXPERIMENT_GRAMMAR = _Grammar(
     attribute_aliases={},
     order_kinds=("attribute",),
 )
-_GRAMMARS = {"run": _RUN_GRAMMAR, "experiment": _EXPERIMENT_GRAMMAR}
+_LOGGED_MODEL_GRAMMAR = _Grammar(
+    entity_types=_prefixes(
+        metric="metric metrics",
+        param="parameter param params parameters",
+        tag="tag tags",
+        attribute="attribute attributes attr",
+    ),
+    string_attributes=("name", "model_id", "model_type", "source_run_id", "status"),
+    numeric_attributes=("creation_timestamp", "last_updated_timestamp"),
+    list_attributes=("name", "model_id", "source_run_id", "status"),
+    attribute_aliases={
+        "creation_time": "creation_timestamp",
+        "last_updated_time": "last_updated_timestamp",
+    },
+    order_kinds=("metric", "param", "tag", "attribute"),
+)
+_GRAMMARS = {
+    "run": _RUN_GRAMMAR,
+    "experiment": _EXPERIMENT_GRAMMAR,
+    "logged_model": _LOGGED_MODEL_GRAMMAR,
+}
 
 
 # --- tokenizer ---------------------------------------------------------------------------------
@@ -423,6 +443,17 @@ def parse_experiment_filter(filter_string: str | None) -> tuple[Comparison, ...]
     return _cached_filter(filter_string, "experiment")
 
 
+def parse_logged_model_filter(filter_string: str | None) -> tuple[Comparison, ...]:
+    """Parse a ``logged-models/search`` filter: attributes, metrics, params and tags.
+
+    Raises:
+        InvalidArgument: As for ``parse_run_filter``.
+    """
+    if filter_string is None or not filter_string.strip():
+        return ()
+    return _cached_filter(filter_string, "logged_model")
+
+
 # --- order_by ----------------------------------------------------------------------------------
 
 
@@ -494,6 +525,18 @@ def parse_experiment_order_by(order_by: Sequence[str] | None) -> tuple[OrderKey,
         InvalidArgument: As for ``parse_run_order_by``; tags give "Invalid order_by entity: tag".
     """
     return _cached_order_by(_as_clauses(order_by), "experiment")
+
+
+def parse_logged_model_order_by(fields: Sequence[tuple[str, bool]]) -> tuple[OrderKey, ...]:
+    """Parse ``logged-models/search`` order_by objects, given as (field_name, ascending) pairs.
+
+    A field name is an identifier as in a filter (``creation_timestamp``, ``tags.`a-b```).
+
+    Raises:
+        InvalidArgument: As for ``parse_run_order_by``.
+    """
+    clauses = tuple(f"{name} {'ASC' if ascending else 'DESC'}" for name, ascending in fields)
+    return _cached_order_by(clauses, "logged_model")
 
 
 # --- page tokens and LIKE ----------------------------------------------------------------------

@@ -15,6 +15,9 @@ from runwell.errors import InvalidArgument
 from runwell.store.protocols import ArtifactRepo, TrackingStore
 
 _SQL_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb")
+_HTTP_SCHEMES = ("http", "https")
+MLFLOW_ARTIFACTS_SCHEME = "mlflow-artifacts"
+_ARTIFACTS_ROUTE = "/api/2.0/mlflow-artifacts/artifacts"
 _stores: dict[tuple[str, str], TrackingStore] = {}
 _lock = threading.Lock()
 
@@ -44,10 +47,19 @@ def scheme_of(uri: str) -> str:
 def tracking_store(uri: str, artifact_root: str | None = None) -> TrackingStore:
     """The store for ``uri``, cached per (uri, artifact root) in this process."""
     scheme = scheme_of(uri)
+    if scheme in _HTTP_SCHEMES:
+        with _lock:
+            store = _stores.get((uri, ""))
+            if store is None:
+                # Function-level import: keeps httpx out of `import runwell`.
+                from runwell.store.rest.tracking import RestTrackingStore
+
+                store = _stores[(uri, "")] = RestTrackingStore(uri)
+            return store
     if scheme not in _SQL_SCHEMES:
         raise InvalidArgument(
             f"Unsupported tracking URI '{uri}': expected sqlite:///path, postgresql://..., "
-            "mysql+pymysql://... (http(s):// arrives with the tracking server)."
+            "mysql+pymysql://... or http(s)://host:port of a tracking server."
         )
     root = artifact_root or default_artifact_root(uri)
     with _lock:
@@ -70,6 +82,12 @@ def forget_stores() -> None:
     engine_module = sys.modules.get("runwell.store.sql.engine")
     if engine_module is not None:
         engine_module.dispose_all()
+    transport_module = sys.modules.get("runwell.store.rest.transport")
+    if transport_module is not None:
+        transport_module.close_transports()
+    s3_module = sys.modules.get("runwell.store.artifacts.s3")
+    if s3_module is not None:
+        s3_module.forget_clients()
 
 
 def local_path(uri: str) -> str | None:
@@ -84,14 +102,52 @@ def local_path(uri: str) -> str | None:
     return None
 
 
-def artifact_repo(uri: str) -> ArtifactRepo:
-    """The artifact repository for an artifact root URI."""
+def resolve_proxied_uri(uri: str, tracking_uri: str | None) -> str:
+    """The HTTP URL of a ``mlflow-artifacts:`` URI, on the tracking server (reference §6).
+
+    ``mlflow-artifacts:/<p>`` becomes ``<scheme>://<tracking host><tracking path>/api/2.0/
+    mlflow-artifacts/artifacts/<p>``; a host in the URI (``mlflow-artifacts://h:5000/<p>``)
+    replaces the tracking host.
+    """
+    tracking = urlparse(tracking_uri or "")
+    if tracking.scheme not in _HTTP_SCHEMES:
+        raise InvalidArgument(
+            f"Cannot resolve '{uri}': mlflow-artifacts: URIs are served by a tracking server, "
+            f"and the tracking URI '{tracking_uri}' is not http(s)://. Set the tracking URI "
+            "to the server that logged the run."
+        )
+    parsed = urlparse(uri)
+    host = parsed.netloc or tracking.netloc
+    return (
+        f"{tracking.scheme}://{host}{tracking.path.rstrip('/')}{_ARTIFACTS_ROUTE}/"
+        f"{parsed.path.lstrip('/')}"
+    ).rstrip("/")
+
+
+def artifact_repo(uri: str, tracking_uri: str | None = None) -> ArtifactRepo:
+    """The artifact repository for an artifact root URI.
+
+    ``tracking_uri`` resolves ``mlflow-artifacts:`` URIs (artifacts proxied by the server).
+    """
+    scheme = scheme_of(uri)
+    if scheme == MLFLOW_ARTIFACTS_SCHEME or (
+        scheme in _HTTP_SCHEMES and _ARTIFACTS_ROUTE in urlparse(uri).path
+    ):
+        from runwell.store.artifacts.http import HttpArtifactRepo
+
+        if scheme == MLFLOW_ARTIFACTS_SCHEME:
+            return HttpArtifactRepo(resolve_proxied_uri(uri, tracking_uri), root_uri=uri)
+        return HttpArtifactRepo(uri)
     path = local_path(uri)
     if path is not None:
         from runwell.store.artifacts.local import LocalArtifactRepo
 
         return LocalArtifactRepo(uri)
+    if scheme_of(uri) == "s3":
+        from runwell.store.artifacts.s3 import S3ArtifactRepo
+
+        return S3ArtifactRepo(uri)
     raise InvalidArgument(
-        f"Unsupported artifact URI '{uri}': only local paths and file:// URIs are supported "
-        "by this version."
+        f"Unsupported artifact URI '{uri}': expected a local path, file://, "
+        "s3://<bucket>/<prefix> or mlflow-artifacts:/<path>."
     )

@@ -2,6 +2,11 @@
 
 The fluent API (``runwell.start_run`` ...) keeps the active run and delegates here, and this
 client delegates to the TrackingStore picked by the tracking URI.
+
+Against a tracking server, ``log_metric``/``log_param``/``set_tag``/``log_batch`` queue their
+values for background delivery unless ``synchronous=True`` (see ``async_logging``); reads of
+runs and synchronous writes flush the queue first, and ``flush()`` delivers and raises what the
+server refused.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from runwell.store import uri as uris
 from runwell.store import validation
 from runwell.store.artifacts.local import check_relative_path
 from runwell.store.protocols import ArtifactRepo, TrackingStore
-from runwell.tracking import artifact_formats
+from runwell.tracking import artifact_formats, async_logging
 
 LOGGED_ARTIFACTS_TAG = "mlflow.loggedArtifacts"
 
@@ -73,6 +78,7 @@ class RunwellClient:
 
     def __init__(self, tracking_uri: str | None = None) -> None:
         self.tracking_uri = resolve_tracking_uri(tracking_uri)
+        self.is_remote = uris.scheme_of(self.tracking_uri) in ("http", "https")
         self._store: TrackingStore | None = None
 
     @property
@@ -80,6 +86,33 @@ class RunwellClient:
         if self._store is None:
             self._store = uris.tracking_store(self.tracking_uri, env.get(env.ARTIFACT_ROOT))
         return self._store
+
+    # ---------------------------------------------------------------- batching
+
+    @property
+    def batches_by_default(self) -> bool:
+        """Whether logging calls queue for background delivery unless ``synchronous=True``.
+
+        On for tracking servers, off for local stores; RUNWELL_ENABLE_ASYNC_LOGGING overrides.
+        """
+        return env.flag(env.ASYNC_LOGGING, self.is_remote)
+
+    def _batching(self, synchronous: bool | None) -> bool:
+        return self.batches_by_default if synchronous is None else not synchronous
+
+    def flush(self) -> None:
+        """Deliver every value queued for this client's store; raise what the server refused."""
+        writer = async_logging.existing_writer(self.store)
+        if writer is not None:
+            writer.flush()
+
+    def _flushed(self) -> TrackingStore:
+        """The store, once queued values landed (reads see their own writes, order is kept)."""
+        store = self.store
+        writer = async_logging.existing_writer(store)
+        if writer is not None and writer.pending:
+            writer.flush()
+        return store
 
     # ---------------------------------------------------------------- experiments
 
@@ -143,25 +176,25 @@ class RunwellClient:
         )
 
     def get_run(self, run_id: str) -> Run:
-        return self.store.get_run(run_id)
+        return self._flushed().get_run(run_id)
 
     def update_run(
         self, run_id: str, status: RunStatus | str | None = None, name: str | None = None
     ) -> RunInfo:
         parsed = RunStatus.parse(status) if status is not None else None
         end_time = _now() if parsed is not None and parsed.is_terminated else None
-        return self.store.update_run_info(run_id, parsed, end_time, name)
+        return self._flushed().update_run_info(run_id, parsed, end_time, name)
 
     def set_terminated(
         self, run_id: str, status: RunStatus | str = "FINISHED", end_time: int | None = None
     ) -> RunInfo:
-        return self.store.update_run_info(run_id, RunStatus.parse(status), end_time or _now())
+        return self._flushed().update_run_info(run_id, RunStatus.parse(status), end_time or _now())
 
     def delete_run(self, run_id: str) -> None:
-        self.store.delete_run(run_id)
+        self._flushed().delete_run(run_id)
 
     def restore_run(self, run_id: str) -> None:
-        self.store.restore_run(run_id)
+        self._flushed().restore_run(run_id)
 
     def log_metric(
         self,
@@ -170,6 +203,7 @@ class RunwellClient:
         value: float,
         timestamp: int | None = None,
         step: int | None = None,
+        synchronous: bool | None = None,
     ) -> None:
         metric = Metric(
             key=key,
@@ -177,17 +211,30 @@ class RunwellClient:
             timestamp=_now() if timestamp is None else timestamp,
             step=step or 0,
         )
-        self.store.log_metric(run_id, metric)
+        if self._batching(synchronous):
+            async_logging.writer_for(self.store).submit_metric(run_id, validation.metric(metric))
+        else:
+            self._flushed().log_metric(run_id, metric)
 
-    def log_param(self, run_id: str, key: str, value: Any) -> Any:
-        self.store.log_param(run_id, Param(key=key, value=_param_text(value)))
+    def log_param(self, run_id: str, key: str, value: Any, synchronous: bool | None = None) -> Any:
+        param = Param(key=key, value=_param_text(value))
+        if self._batching(synchronous):
+            validation.key(key, "key")
+            async_logging.writer_for(self.store).submit(run_id, params=(param,))
+        else:
+            self._flushed().log_param(run_id, param)
         return value
 
-    def set_tag(self, run_id: str, key: str, value: Any) -> None:
-        self.store.set_tag(run_id, RunTag(key=key, value=str(value)))
+    def set_tag(self, run_id: str, key: str, value: Any, synchronous: bool | None = None) -> None:
+        tag = RunTag(key=key, value=str(value))
+        if self._batching(synchronous):
+            validation.key(key, "key")
+            async_logging.writer_for(self.store).submit(run_id, tags=(tag,))
+        else:
+            self._flushed().set_tag(run_id, tag)
 
     def delete_tag(self, run_id: str, key: str) -> None:
-        self.store.delete_tag(run_id, key)
+        self._flushed().delete_tag(run_id, key)
 
     def log_batch(
         self,
@@ -195,29 +242,41 @@ class RunwellClient:
         metrics: Sequence[Metric] = (),
         params: Sequence[Param] = (),
         tags: Sequence[RunTag] = (),
+        synchronous: bool | None = None,
     ) -> None:
         """Log many values at once; split into requests within MLflow's batch limits."""
+        if self._batching(synchronous):
+            for metric in metrics:
+                validation.metric(metric)
+            for param in params:
+                validation.key(param.key, "key")
+            for tag in tags:
+                validation.key(tag.key, "key")
+            validation.unique_param_keys(params)
+            async_logging.writer_for(self.store).submit(run_id, metrics, params, tags)
+            return
+        store = self._flushed()
         if (
             len(metrics) + len(params) + len(tags) <= validation.MAX_ENTITIES_PER_BATCH
             and len(params) <= validation.MAX_PARAMS_PER_BATCH
             and len(tags) <= validation.MAX_TAGS_PER_BATCH
         ):
-            self.store.log_batch(run_id, metrics, params, tags)
+            store.log_batch(run_id, metrics, params, tags)
             return
         validation.unique_param_keys(params)
         for chunk in _chunks(params, validation.MAX_PARAMS_PER_BATCH):
-            self.store.log_batch(run_id, params=chunk)
+            store.log_batch(run_id, params=chunk)
         for chunk in _chunks(tags, validation.MAX_TAGS_PER_BATCH):
-            self.store.log_batch(run_id, tags=chunk)
+            store.log_batch(run_id, tags=chunk)
         for chunk in _chunks(metrics, validation.MAX_METRICS_PER_BATCH):
-            self.store.log_batch(run_id, metrics=chunk)
+            store.log_batch(run_id, metrics=chunk)
 
     def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput]) -> None:
-        self.store.log_inputs(run_id, datasets)
+        self._flushed().log_inputs(run_id, datasets)
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
         """Every point of a metric, in (timestamp, step, value) order."""
-        return list(self.store.get_metric_history(run_id, key).items)
+        return list(self._flushed().get_metric_history(run_id, key).items)
 
     def search_runs(
         self,
@@ -229,7 +288,7 @@ class RunwellClient:
         page_token: str | None = None,
     ) -> Page[Run]:
         ids = [experiment_ids] if isinstance(experiment_ids, str) else list(experiment_ids)
-        return self.store.search_runs(
+        return self._flushed().search_runs(
             [str(i) for i in ids],
             filter_string,
             ViewType.parse(run_view_type),
@@ -248,7 +307,7 @@ class RunwellClient:
     ) -> RunTable:
         """Up to ``max_results`` matching runs as columns (what DataFrames are built from)."""
         ids = [experiment_ids] if isinstance(experiment_ids, str) else list(experiment_ids)
-        return self.store.search_run_table(
+        return self._flushed().search_run_table(
             [str(i) for i in ids],
             filter_string,
             ViewType.parse(run_view_type),
@@ -259,7 +318,7 @@ class RunwellClient:
     # ---------------------------------------------------------------- artifacts
 
     def artifact_repo_for_run(self, run_id: str) -> ArtifactRepo:
-        return uris.artifact_repo(self.get_run(run_id).info.artifact_uri)
+        return uris.artifact_repo(self.get_run(run_id).info.artifact_uri, self.tracking_uri)
 
     def log_artifact(self, run_id: str, local_path: str, artifact_path: str | None = None) -> None:
         repo = self.artifact_repo_for_run(run_id)
@@ -315,7 +374,7 @@ class RunwellClient:
         return self.artifact_repo_for_run(run_id).download_artifacts(path, destination)
 
     def resolve_artifact_uri(self, artifact_uri: str) -> tuple[ArtifactRepo, str]:
-        """Split a ``runs:/<run_id>/<path>`` or local URI into a repository and a path in it."""
+        """Split a ``runs:/<run_id>/<path>``, local or remote URI into a repository and a path."""
         parsed = urlparse(artifact_uri)
         if parsed.scheme == "runs":
             parts = (parsed.netloc + parsed.path).lstrip("/").split("/", 1)
@@ -326,11 +385,22 @@ class RunwellClient:
             return self.artifact_repo_for_run(parts[0]), parts[1] if len(parts) > 1 else ""
         path = uris.local_path(artifact_uri)
         if path is None:
-            return uris.artifact_repo(artifact_uri), ""
+            return self._remote_artifact(artifact_uri)
         local = Path(path)
         if local.is_dir():
             return uris.artifact_repo(str(local)), ""
         return uris.artifact_repo(str(local.parent)), local.name
+
+    def _remote_artifact(self, artifact_uri: str) -> tuple[ArtifactRepo, str]:
+        """A directory URI is a repository; a file URI is a name in its parent's repository.
+
+        Remote stores list files only under directories, so an empty listing means a file.
+        """
+        repo = uris.artifact_repo(artifact_uri, self.tracking_uri)
+        parent, _, name = artifact_uri.rstrip("/").rpartition("/")
+        if not name or parent.endswith(":") or repo.list_artifacts():
+            return repo, ""
+        return uris.artifact_repo(parent, self.tracking_uri), name
 
 
 def _user() -> str:

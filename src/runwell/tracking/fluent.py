@@ -2,6 +2,10 @@
 
 All process state (tracking URI, active experiment, the per-thread stack of active runs, the
 last run) lives in one ``FluentState`` object, so ``reset()`` puts everything back.
+
+Logging to a tracking server is batched in the background (``async_logging`` says how and when
+values are delivered); ``flush()`` delivers everything and raises what the server refused, and
+every read through this module flushes first.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any
 
 from runwell import env
 from runwell.entities import (
@@ -31,16 +35,11 @@ from runwell.entities import (
 )
 from runwell.errors import InvalidArgument, RunwellError
 from runwell.store import validation
-from runwell.store.gc_pause import paused_gc
-from runwell.store.protocols import TrackingStore
-from runwell.tracking import context
-from runwell.tracking.async_logging import BatchingWriter
+from runwell.tracking import async_logging, context
 from runwell.tracking.client import RunwellClient, resolve_tracking_uri
-from runwell.tracking.paging import collect_pages
-from runwell.tracking.runs_frame import table_to_frame
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 DEFAULT_EXPERIMENT_ID = "0"
 
@@ -93,7 +92,6 @@ class FluentState:
     experiment_id: str | None = None
     last_run_id: str | None = None
     clients: dict[tuple[str | None, str | None, str], RunwellClient] = field(default_factory=dict)
-    writers: dict[int, BatchingWriter] = field(default_factory=dict)
     local: threading.local = field(default_factory=threading.local)
 
     def client(self) -> RunwellClient:
@@ -109,17 +107,6 @@ class FluentState:
             found = self.clients[cache_key] = RunwellClient(resolve_tracking_uri(self.tracking_uri))
         return found
 
-    def writer(self, store: TrackingStore | None = None) -> BatchingWriter:
-        store = store or self.client().store
-        found = self.writers.get(id(store))
-        if found is None:
-            found = self.writers[id(store)] = BatchingWriter(store)
-        return found
-
-    def flush(self) -> None:
-        for writer in list(self.writers.values()):
-            writer.flush()
-
     @property
     def stack(self) -> list[ActiveRun]:
         runs: list[ActiveRun] | None = getattr(self.local, "runs", None)
@@ -132,21 +119,38 @@ _state = FluentState()
 
 
 def reset() -> None:
-    """Forget the tracking URI, experiment and active runs (runs are not ended)."""
+    """Forget the tracking URI, experiment and active runs (runs are not ended).
+
+    Queued values are delivered first, and the delivery threads stop.
+    """
     global _state
-    _state.flush()
     _state = FluentState()
+    async_logging.close_writers()
+
+
+def flush() -> None:
+    """Deliver every queued value to its store; raise the first one the server refused.
+
+    Logging to a tracking server is batched in the background; ``end_run`` and interpreter
+    exit flush too, and so does every read through this module.
+    """
+    async_logging.flush_all()
 
 
 def flush_async_logging() -> None:
-    """Wait until every value logged with ``synchronous=False`` is committed."""
-    _state.flush()
+    """Wait until every value logged with ``synchronous=False`` is committed (``flush``)."""
+    async_logging.flush_all()
 
 
-def _is_async(synchronous: bool | None) -> bool:
+def _batching(synchronous: bool | None, client: RunwellClient) -> bool:
     if synchronous is not None:
         return not synchronous
-    return env.flag(env.ASYNC_LOGGING, False)
+    stack = _state.stack
+    return stack[-1].async_default if stack else client.batches_by_default
+
+
+def _writer(client: RunwellClient) -> async_logging.BatchingWriter:
+    return async_logging.writer_for(client.store)
 
 
 # ------------------------------------------------------------------ configuration
@@ -164,8 +168,7 @@ def get_tracking_uri() -> str:
 
 def _client() -> RunwellClient:
     """The client for reads and synchronous writes (after pending async writes landed)."""
-    if _state.writers:
-        _state.flush()
+    async_logging.flush_all()
     return _state.client()
 
 
@@ -303,27 +306,42 @@ def start_run(
             all_tags[context.NOTE] = description
         exp_id = str(experiment_id) if experiment_id is not None else _active_experiment_id()
         run = client.create_run(exp_id, tags=all_tags, run_name=run_name)
-    active = ActiveRun(run, client, env.flag(env.ASYNC_LOGGING, False))
+    active = ActiveRun(run, client, client.batches_by_default)
     stack.append(active)
     _state.last_run_id = run.info.run_id
     return active
 
 
 def end_run(status: str = "FINISHED", run_id: str | None = None) -> None:
-    """End the active run (or the given active run) with ``status``."""
+    """End the active run (or the given active run) with ``status``.
+
+    Queued values are delivered first. If the server refused one, the run still ends (FAILED
+    rather than FINISHED, as if the refusal had been raised inside the run) and the refusal is
+    raised.
+    """
     stack = _state.stack
     if not stack:
         return
-    _state.flush()
+    refused: RunwellError | None = None
+    try:
+        async_logging.flush_all()
+    except RunwellError as exc:
+        refused = exc
     target = run_id or stack[-1].info.run_id
     for index in range(len(stack) - 1, -1, -1):
         if stack[index].info.run_id == target:
-            del stack[index]
+            ended = stack.pop(index)
             break
     else:
+        if refused is not None:
+            raise refused
         return
     _state.last_run_id = target
-    _client().set_terminated(target, status)
+    if refused is not None and RunStatus.parse(status) is RunStatus.FINISHED:
+        status = RunStatus.FAILED.name
+    ended.client.set_terminated(target, status)
+    if refused is not None:
+        raise refused
 
 
 def active_run() -> ActiveRun | None:
@@ -368,7 +386,11 @@ def log_metric(
     run_id: str | None = None,
     synchronous: bool | None = None,
 ) -> None:
-    """Log one metric point to the active run (one is started if none is active)."""
+    """Log one metric point to the active run (one is started if none is active).
+
+    Against a tracking server the point is checked here and delivered in the background
+    (``synchronous=True``: stored before this returns).
+    """
     metric = Metric(
         key=key,
         value=value if type(value) is float else validation.metric_value(value, key),
@@ -380,16 +402,17 @@ def log_metric(
         active = stack[-1] if stack else _ensure_active_run()
         asynchronous = active.async_default if synchronous is None else not synchronous
         if asynchronous:
-            writer = _state.writer(active.client.store)
-            writer.submit(active.run_id, metrics=(validation.metric(metric),))
+            writer = async_logging.writer_for(active.client.store)
+            writer.submit_metric(active.run_id, validation.metric(metric))
         else:
-            if _state.writers:
-                _state.flush()
+            async_logging.flush_all()
             active.client.store.log_metric(active.run_id, metric)
-    elif _is_async(synchronous):
-        _state.writer().submit(run_id, metrics=(validation.metric(metric),))
+        return
+    client = _client()
+    if _batching(synchronous, client):
+        _writer(client).submit_metric(run_id, validation.metric(metric))
     else:
-        _client().store.log_metric(run_id, metric)
+        client.store.log_metric(run_id, metric)
 
 
 def log_metrics(
@@ -406,36 +429,58 @@ def log_metrics(
         )
         for k, v in metrics.items()
     ]
-    if _is_async(synchronous):
-        _state.writer().submit(_run_id(run_id), metrics=batch)
+    _log_batch(run_id, synchronous, metrics=batch)
+
+
+def _log_batch(
+    run_id: str | None,
+    synchronous: bool | None,
+    metrics: Sequence[Metric] = (),
+    params: Sequence[Param] = (),
+    tags: Sequence[RunTag] = (),
+) -> None:
+    """Checked values to the run, queued or written as the run's batching default says."""
+    target = _run_id(run_id)
+    stack = _state.stack
+    client = stack[-1].client if stack and stack[-1].run_id == target else _state.client()
+    if _batching(synchronous, client):
+        _writer(client).submit(target, metrics, params, tags)
     else:
-        _client().log_batch(_run_id(run_id), metrics=batch)
+        async_logging.flush_all()
+        client.log_batch(target, metrics, params, tags, synchronous=True)
+
+
+def _checked_keys(items: Sequence[Param] | Sequence[RunTag]) -> None:
+    for item in items:
+        validation.key(item.key, "key")
 
 
 def log_param(key: str, value: Any, synchronous: bool | None = None) -> Any:
-    return _client().log_param(_run_id(), key, value)
+    param = Param(key=key, value=value if isinstance(value, str) else str(value))
+    _checked_keys([param])
+    _log_batch(None, synchronous, params=[param])
+    return value
 
 
 def log_params(
     params: Mapping[str, Any], synchronous: bool | None = None, run_id: str | None = None
 ) -> None:
     batch = [Param(key=k, value=v if isinstance(v, str) else str(v)) for k, v in params.items()]
-    if _is_async(synchronous):
-        for p in batch:
-            validation.key(p.key, "key")
-        validation.unique_param_keys(batch)
-        _state.writer().submit(_run_id(run_id), params=batch)
-    else:
-        _client().log_batch(_run_id(run_id), params=batch)
+    _checked_keys(batch)
+    validation.unique_param_keys(batch)
+    _log_batch(run_id, synchronous, params=batch)
 
 
 def set_tag(key: str, value: Any, synchronous: bool | None = None) -> None:
-    _client().set_tag(_run_id(), key, value)
+    tag = RunTag(key=key, value=str(value))
+    _checked_keys([tag])
+    _log_batch(None, synchronous, tags=[tag])
 
 
 def set_tags(tags: Mapping[str, Any], synchronous: bool | None = None) -> None:
     batch = [RunTag(key=k, value=str(v)) for k, v in tags.items()]
-    _client().log_batch(_run_id(), tags=batch)
+    _checked_keys(batch)
+    _log_batch(None, synchronous, tags=batch)
 
 
 def delete_tag(key: str) -> None:
@@ -461,158 +506,16 @@ def log_input(
     _client().log_inputs(_run_id(), [DatasetInput(dataset=entity, tags=tuple(input_tags))])
 
 
-def log_artifact(
-    local_path: str, artifact_path: str | None = None, run_id: str | None = None
-) -> None:
-    _client().log_artifact(_run_id(run_id), local_path, artifact_path)
-
-
-def log_artifacts(
-    local_dir: str, artifact_path: str | None = None, run_id: str | None = None
-) -> None:
-    _client().log_artifacts(_run_id(run_id), local_dir, artifact_path)
-
-
-def log_text(text: str, artifact_file: str, run_id: str | None = None) -> None:
-    _client().log_text(_run_id(run_id), text, artifact_file)
-
-
-def log_dict(dictionary: Any, artifact_file: str, run_id: str | None = None) -> None:
-    _client().log_dict(_run_id(run_id), dictionary, artifact_file)
-
-
-def log_figure(
-    figure: Any, artifact_file: str, *, save_kwargs: Any = None, run_id: str | None = None
-) -> None:
-    _client().log_figure(_run_id(run_id), figure, artifact_file)
-
-
-def log_image(
-    image: Any,
-    artifact_file: str | None = None,
-    key: str | None = None,
-    step: int | None = None,
-    timestamp: int | None = None,
-    synchronous: bool | None = None,
-    run_id: str | None = None,
-) -> None:
-    """Log an image; either at ``artifact_file`` or, with ``key``, as ``images/<key>/step_N``."""
-    if (artifact_file is None) == (key is None):
-        raise InvalidArgument("Give exactly one of 'artifact_file' and 'key'.")
-    if artifact_file is None:
-        validation.key(key, "key")
-        artifact_file = f"images/{key}/step_{step or 0}_{timestamp or int(time.time() * 1000)}.png"
-    _client().log_image(_run_id(run_id), image, artifact_file)
-
-
-def log_table(data: Any, artifact_file: str, run_id: str | None = None) -> None:
-    _client().log_table(_run_id(run_id), data, artifact_file)
-
-
-def get_artifact_uri(artifact_path: str | None = None) -> str:
-    base = _client().get_run(_run_id()).info.artifact_uri
-    return f"{base}/{artifact_path.lstrip('/')}" if artifact_path else base
-
-
-# ------------------------------------------------------------------ search
-
-
-@overload
-def search_runs(
-    experiment_ids: Sequence[str] | None = None,
-    filter_string: str = "",
-    run_view_type: ViewType | str | int = ViewType.ACTIVE_ONLY,
-    max_results: int = 100000,
-    order_by: Sequence[str] | None = None,
-    output_format: Literal["pandas"] = "pandas",
-    search_all_experiments: bool = False,
-    experiment_names: Sequence[str] | None = None,
-) -> pd.DataFrame: ...
-
-
-@overload
-def search_runs(
-    experiment_ids: Sequence[str] | None = None,
-    filter_string: str = "",
-    run_view_type: ViewType | str | int = ViewType.ACTIVE_ONLY,
-    max_results: int = 100000,
-    order_by: Sequence[str] | None = None,
-    *,
-    output_format: Literal["list"],
-    search_all_experiments: bool = False,
-    experiment_names: Sequence[str] | None = None,
-) -> list[Run]: ...
-
-
-@overload
-def search_runs(
-    experiment_ids: Sequence[str] | None = None,
-    filter_string: str = "",
-    run_view_type: ViewType | str | int = ViewType.ACTIVE_ONLY,
-    max_results: int = 100000,
-    order_by: Sequence[str] | None = None,
-    output_format: str = "pandas",
-    search_all_experiments: bool = False,
-    experiment_names: Sequence[str] | None = None,
-) -> pd.DataFrame | list[Run]: ...
-
-
-def search_runs(
-    experiment_ids: Sequence[str] | None = None,
-    filter_string: str = "",
-    run_view_type: ViewType | str | int = ViewType.ACTIVE_ONLY,
-    max_results: int = 100000,
-    order_by: Sequence[str] | None = None,
-    output_format: str = "pandas",
-    search_all_experiments: bool = False,
-    experiment_names: Sequence[str] | None = None,
-) -> pd.DataFrame | list[Run]:
-    """Runs matching ``filter_string``, as a DataFrame (MLflow's columns) or a list."""
-    if output_format not in ("pandas", "list"):
-        raise InvalidArgument(
-            f"Invalid output_format '{output_format}': expected 'pandas' or 'list'."
-        )
-    client = _client()
-    ids = [str(i) for i in experiment_ids or ()]
-    for name in experiment_names or ():
-        found = client.get_experiment_by_name(name)
-        if found is not None:
-            ids.append(found.experiment_id)
-    if not ids and not experiment_names:
-        if search_all_experiments:
-            ids = [e.experiment_id for e in search_experiments(view_type=ViewType.ALL)]
-        else:
-            ids = [_active_experiment_id()]
-    with paused_gc():
-        if output_format == "list":
-            return _collect_runs(client, ids, filter_string, run_view_type, max_results, order_by)
-        table = client.search_run_table(ids, filter_string, run_view_type, max_results, order_by)
-        return table_to_frame(table)
-
-
-def _collect_runs(
-    client: RunwellClient,
-    ids: list[str],
-    filter_string: str,
-    run_view_type: ViewType | str | int,
-    max_results: int,
-    order_by: Sequence[str] | None,
-) -> list[Run]:
-    return collect_pages(
-        lambda size, token: client.search_runs(
-            ids, filter_string, run_view_type, size, order_by, token
-        ),
-        max_results,
-        validation.MAX_RUNS_SEARCH_RESULTS,
-    )
-
-
 def _end_runs_at_exit() -> None:
-    try:
-        while _state.stack:
-            end_run()
-    except RunwellError:
-        pass
+    """End every active run; a refusal is raised (printed by atexit) once all have ended."""
+    refused: RunwellError | None = None
+    while _state.stack:
+        try:
+            end_run()  # pops the run even when it raises
+        except RunwellError as exc:
+            refused = refused or exc
+    if refused is not None:
+        raise refused
 
 
 atexit.register(_end_runs_at_exit)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import posixpath
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from runwell.entities import FileInfo
 from runwell.errors import InvalidArgument, NotFound
@@ -90,6 +92,16 @@ class LocalArtifactRepo:
             raise NotFound(f"No artifact at '{artifact_file}' under {self.root_uri}.")
         return target.read_bytes()
 
+    def read_chunks(self, artifact_file: str, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        target = self._resolve(artifact_file)
+        if target.is_dir():
+            raise InvalidArgument(f"'{artifact_file}' is a directory, not a file.")
+        try:
+            handle = target.open("rb")
+        except FileNotFoundError:
+            raise NotFound(f"No artifact at '{artifact_file}' under {self.root_uri}.") from None
+        return _chunks_of(handle, chunk_size)
+
     @staticmethod
     def _copy_atomic(source: Path, target: Path) -> None:
         import shutil
@@ -148,3 +160,9 @@ class LocalArtifactRepo:
 
 def _skip_temp(_dir: str, names: list[str]) -> list[str]:
     return [n for n in names if n.startswith(".tmp-")]
+
+
+def _chunks_of(handle: BinaryIO, chunk_size: int) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(chunk_size):
+            yield chunk

@@ -17,7 +17,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
@@ -40,11 +40,29 @@ _process = [os.getpid()]
 os.register_at_fork(after_in_child=lambda: _process.__setitem__(0, os.getpid()))
 
 
+# One lock per SQLite file in this process, held from BEGIN to COMMIT. Threads that would
+# otherwise collide on SQLite's write lock wait here, woken the moment it is free, instead of in
+# SQLite's busy handler, which sleeps 1, 2, 5, 10... ms between tries: under a server's
+# concurrent requests those sleeps made the slowest writes wait hundreds of milliseconds.
+_file_locks: dict[str, threading.RLock] = {}
+_file_locks_guard = threading.Lock()
+
+
+def _file_lock(path: str) -> threading.RLock:
+    with _file_locks_guard:
+        lock = _file_locks.get(path)
+        if lock is None:
+            lock = _file_locks[path] = threading.RLock()
+        return lock
+
+
 class RawConnections:
     """Write transactions on driver cursors, with runwell errors at the boundary."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, sqlite_setup: Sequence[str] = ()) -> None:
         self.engine = engine
+        # Statements run on each of our own SQLite connections (e.g. TEMP triggers).
+        self._sqlite_setup = tuple(sqlite_setup)
         self.dialect = "mysql" if engine.dialect.name == "mariadb" else engine.dialect.name
         self.mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
         self._local = threading.local()
@@ -54,6 +72,7 @@ class RawConnections:
         self._operational_error = dbapi.OperationalError
         self._database_error = dbapi.DatabaseError
         database = engine.url.database
+        self.write_lock = _file_lock(os.path.abspath(database or ":memory:"))
         self.checkpointer = (
             Checkpointer(os.path.abspath(database))
             if self.dialect == "sqlite" and database and database != ":memory:"
@@ -74,6 +93,8 @@ class RawConnections:
             # This connection only writes points and params after checking their run in the
             # same transaction, so the foreign-key lookups (~10% of a commit) are redundant.
             connection.execute("PRAGMA foreign_keys = OFF")
+            for statement in self._sqlite_setup:
+                connection.execute(statement)
             held = (pid, connection, connection.cursor())
             self._local.held = held
         return held
@@ -127,14 +148,15 @@ class RawConnections:
         try:
             if self.dialect == "sqlite":
                 connection, _cursor = self.sqlite_cursor()
-                cursor = connection.cursor()
-                cursor.execute("BEGIN IMMEDIATE")
-                try:
-                    yield cursor
-                except BaseException:
-                    connection.rollback()
-                    raise
-                cursor.execute("COMMIT")
+                with self.write_lock:
+                    cursor = connection.cursor()
+                    cursor.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield cursor
+                    except BaseException:
+                        connection.rollback()
+                        raise
+                    cursor.execute("COMMIT")
                 return
             pooled = self.engine.raw_connection()
             try:

@@ -186,3 +186,74 @@ run_input_tags = sa.Table(
     sa.Column("value", sa.String(500), nullable=False),
     **MYSQL_TABLE,
 )
+
+# Logged models (MLflow 3): an integer surrogate key for the child tables, the public
+# ``m-<hex>`` id unique. Searches go by experiment, then name (``runs:/<run>/<name>``
+# resolution) or creation time (the default order).
+logged_models = sa.Table(
+    "logged_models",
+    metadata,
+    sa.Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("model_id", sa.String(64), nullable=False),
+    sa.Column(
+        "experiment_id",
+        BIG_ID,
+        sa.ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(500), nullable=False),
+    sa.Column("artifact_location", sa.String(2048), nullable=False),
+    sa.Column("creation_timestamp_ms", sa.BigInteger, nullable=False),
+    sa.Column("last_updated_timestamp_ms", sa.BigInteger, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("status_message", sa.Text, nullable=True),
+    sa.Column("model_type", sa.String(500), nullable=True),
+    sa.Column("source_run_id", sa.String(64), nullable=True),
+    sa.Column("lifecycle_stage", sa.String(16), nullable=False),
+    sa.UniqueConstraint("model_id"),
+    sa.Index(None, "experiment_id", "name"),
+    sa.Index(None, "experiment_id", "creation_timestamp_ms"),
+    sa.Index(None, "source_run_id"),
+    **MYSQL_TABLE,
+)
+
+
+def _model_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("logged_models.id", ondelete="CASCADE")
+
+
+logged_model_tags = sa.Table(
+    "logged_model_tags",
+    metadata,
+    sa.Column("model", BIG_ID, _model_fk(), primary_key=True),
+    sa.Column("key", KEY, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sqlite_with_rowid=False,
+    **MYSQL_TABLE,
+)
+
+logged_model_params = sa.Table(
+    "logged_model_params",
+    metadata,
+    sa.Column("model", BIG_ID, _model_fk(), primary_key=True),
+    sa.Column("key", KEY, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sqlite_with_rowid=False,
+    **MYSQL_TABLE,
+)
+
+# Models a run consumed (direction 0) or produced (direction 1, at a step). Clustered by run
+# for loading runs; the model index serves the cascade and "which runs used this model".
+MODEL_INPUT = 0
+MODEL_OUTPUT = 1
+run_models = sa.Table(
+    "run_models",
+    metadata,
+    sa.Column("run", BIG_ID, _run_fk(), primary_key=True),
+    sa.Column("direction", sa.SmallInteger, primary_key=True),
+    sa.Column("model", BIG_ID, _model_fk(), primary_key=True),
+    sa.Column("step", sa.BigInteger, nullable=False),
+    sa.Index(None, "model"),
+    sqlite_with_rowid=False,
+    **MYSQL_TABLE,
+)

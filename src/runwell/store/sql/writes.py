@@ -42,9 +42,33 @@ def log_params(
             f"'{conflicts}' for run ID='{run_id}'."
         )
     new = [(run_pk, p.key, p.value) for p in params if p.key not in stored]
-    if new:
-        cursor.executemany(
-            f"INSERT INTO params (run, {key_col}, value) VALUES ({mark}, {mark}, {mark})", new
+    if not new:
+        return
+    ignore = {"sqlite": "INSERT OR IGNORE", "mysql": "INSERT IGNORE"}.get(raw.dialect, "INSERT")
+    conflict = "" if raw.dialect in ("sqlite", "mysql") else " ON CONFLICT DO NOTHING"
+    cursor.executemany(
+        f"{ignore} INTO params (run, {key_col}, value) VALUES ({mark}, {mark}, {mark}){conflict}",
+        new,
+    )
+    # A concurrent twin of this request (a client retrying after a timeout) may have stored
+    # some of these keys first: the insert then waited for it and skipped them, so read them
+    # back (a locking read sees the latest commit on MySQL too) and hold them to the rule.
+    new_marks = ", ".join([mark] * len(new))
+    cursor.execute(
+        f"SELECT {key_col}, value FROM params WHERE run = {mark} AND {key_col} IN ({new_marks})"
+        + ("" if raw.dialect == "sqlite" else " FOR UPDATE"),
+        [run_pk, *(key for _run, key, _value in new)],
+    )
+    now = dict(cursor.fetchall())
+    changed = [
+        {"key": key, "old_value": now[key], "new_value": value}
+        for _run, key, value in new
+        if now.get(key, value) != value
+    ]
+    if changed:
+        raise InvalidArgument(
+            f"Changing param values is not allowed. Params were already logged="
+            f"'{changed}' for run ID='{run_id}'."
         )
 
 

@@ -1,0 +1,104 @@
+"""Where the server reads and writes artifacts: the proxied destination and run artifact URIs.
+
+``mlflow-artifacts:/<p>`` URIs (what experiments and runs get when the server proxies
+artifacts) map to ``<artifacts destination>/<p>``. Other URIs go to the artifact repository
+for their scheme, with two limits on what a client-chosen ``artifact_location`` can make the
+server read: local paths only under the server's own roots (``file:///etc`` must not turn
+``get-artifact`` into a way to read the server's disk), and no ``http(s)`` locations (the
+server must not fetch URLs a client picked). Object stores (``s3://``...) are read with the
+server's credentials, as MLflow's server reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from urllib.parse import urlparse
+
+from runwell.entities import FileInfo
+from runwell.errors import ErrorCode, InvalidArgument, NotFound, RunwellError, Unavailable
+from runwell.server.artifact_paths import safe_artifact_path
+from runwell.store import uri as uris
+from runwell.store.protocols import ArtifactRepo
+
+RepoFactory = Callable[[str], ArtifactRepo]
+PROXY_SCHEME = "mlflow-artifacts"
+# Object stores the server reads with its own credentials, as MLflow's server does.
+OBJECT_STORE_SCHEMES = frozenset({"s3", "gs", "wasbs", "abfss"})
+
+
+def _join(root: str, path: str) -> str:
+    return f"{root.rstrip('/')}/{path}" if path else root
+
+
+class ArtifactRoots:
+    """The artifact destination (when serving) and the repositories of run artifact URIs."""
+
+    def __init__(
+        self,
+        destination: str | None,
+        factory: RepoFactory,
+        readable_local_roots: Sequence[str] = (),
+    ) -> None:
+        self.destination_uri = destination
+        self._factory = factory
+        self._destination: ArtifactRepo | None = None
+        roots = [*readable_local_roots, *([destination] if destination else [])]
+        self._local_roots = [Path(p).resolve() for p in map(_local_or_none, roots) if p]
+
+    @property
+    def serving(self) -> bool:
+        return self.destination_uri is not None
+
+    def destination(self) -> ArtifactRepo:
+        """The repository behind ``/mlflow-artifacts``; 503 when the server does not proxy."""
+        if self.destination_uri is None:
+            raise Unavailable(
+                "Artifact serving is disabled: start the server with --serve-artifacts "
+                "(and --artifacts-destination) to proxy artifacts."
+            )
+        if self._destination is None:
+            self._destination = self._factory(self.destination_uri)
+        return self._destination
+
+    def for_uri(self, artifact_uri: str) -> ArtifactRepo:
+        """The repository rooted at a run's (or model's) artifact URI."""
+        scheme = urlparse(artifact_uri).scheme
+        if scheme == PROXY_SCHEME:
+            relative = safe_artifact_path(urlparse(artifact_uri).path.lstrip("/"), allow_root=True)
+            self.destination()  # 503 when not serving
+            assert self.destination_uri is not None
+            return self._factory(_join(self.destination_uri, relative))
+        local = _local_or_none(artifact_uri)
+        if local is not None:
+            resolved = Path(local).resolve()
+            if not any(resolved == r or r in resolved.parents for r in self._local_roots):
+                raise _refused("This artifact location is outside the server's artifact roots")
+        elif scheme.lower() not in OBJECT_STORE_SCHEMES:
+            # An http(s) location would make the server fetch URLs a client chose (SSRF).
+            raise _refused(f"The server does not read '{scheme}:' artifact locations")
+        return self._factory(artifact_uri)
+
+
+def _refused(what: str) -> RunwellError:
+    return RunwellError(f"{what}; it is not served.", ErrorCode.PERMISSION_DENIED)
+
+
+def _local_or_none(uri: str) -> str | None:
+    try:
+        return uris.local_path(uri)
+    except InvalidArgument:
+        return None
+
+
+def open_file(repo: ArtifactRepo, path: str) -> Iterator[bytes]:
+    """The file's chunks; a missing file reads as "No such artifact" without the root's URI."""
+    try:
+        return repo.read_chunks(path)
+    except NotFound:
+        raise NotFound(f"No such artifact: '{path}'") from None
+
+
+def list_dir(repo: ArtifactRepo, path: str) -> list[FileInfo]:
+    """Entries of a directory; a missing directory or a file lists as empty."""
+    return repo.list_artifacts(path or None)

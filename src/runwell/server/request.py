@@ -1,0 +1,90 @@
+"""Turn a Starlette request into ``wire.fields.Fields``, the way MLflow's server reads them.
+
+reference/mlflow-rest-api.md §1.2: GET parameters come from the query string (repeated keys
+are lists), falling back to a JSON body when there is no query string; POST, PATCH and DELETE
+carry a JSON body (query parameters are ignored, as the stock server does). POST must say
+``Content-Type: application/json``. Path parameters (``/logged-models/{model_id}``) win over
+body fields of the same name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+
+from runwell.errors import ErrorCode, InvalidArgument, RunwellError
+from runwell.wire.fields import Fields, decode_json_body
+
+JSON_TYPE = "application/json"
+# Far above any valid RPC (a full log-batch is a few MB; dataset profiles are capped), low
+# enough that one request cannot make the server hold gigabytes. Artifact uploads stream and
+# are not limited here.
+MAX_JSON_BODY = 64 * 1024 * 1024
+
+
+def _too_large() -> RunwellError:
+    return RunwellError(
+        f"Request body is larger than {MAX_JSON_BODY // (1024 * 1024)} MiB.", ErrorCode.BAD_REQUEST
+    )
+
+
+async def read_body(request: Request, limit: int = MAX_JSON_BODY) -> bytes:
+    """The whole body of a JSON request, refused past ``limit`` bytes without reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def check_json_content_type(request: Request) -> None:
+    """POST bodies must be declared JSON (parameters such as ``charset`` are fine)."""
+    content_type = request.headers.get("content-type")
+    if content_type is None:
+        raise InvalidArgument("Content-Type header is missing.")
+    if content_type.split(";", 1)[0].strip().lower() != JSON_TYPE:
+        raise InvalidArgument(f"Content-Type must be one of ['{JSON_TYPE}'], got '{content_type}'.")
+
+
+def decode_body(body: bytes) -> dict[str, Any]:
+    """A JSON object body, decoded by orjson on the hot path.
+
+    Anything orjson refuses (bare ``NaN`` literals, integers past 64 bits, a JSON string that
+    holds JSON) goes through the standard decoder, which owns the error messages.
+    """
+    if not body:
+        return {}
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return decode_json_body(body)
+    if isinstance(value, dict):
+        return value
+    return decode_json_body(body)
+
+
+async def request_fields(request: Request) -> Fields:
+    """The request's fields: query string for GET, JSON body otherwise."""
+    path_params = request.path_params
+    if request.method in ("GET", "HEAD"):
+        query = request.scope.get("query_string", b"")
+        if query:
+            items = [(k, v) for k, v in request.query_params.multi_items() if k not in path_params]
+            items.extend(path_params.items())
+            return Fields.from_query_items(items)
+        values = decode_body(await read_body(request))
+    else:
+        if request.method == "POST":
+            check_json_content_type(request)
+        values = decode_body(await read_body(request))
+    if path_params:
+        values = {**values, **path_params}
+    return Fields(values)

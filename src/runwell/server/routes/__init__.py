@@ -1,0 +1,1 @@
+"""Routers, one module per resource; ``runwell.server.app`` lists and mounts them."""

@@ -1,0 +1,81 @@
+"""How a tracking RPC becomes a route: read the fields, run the handler in a thread, encode.
+
+A handler is a plain function ``(context, fields) -> dict`` that returns the wire payload
+(shaped by ``runwell.wire.codec``). ``rpc`` registers it on a router; ``create_app`` mounts
+each router under ``/api/2.0`` and ``/ajax-api/2.0``. The request body is read on the event
+loop, then the handler *and* the JSON encoding run in Starlette's threadpool, so neither the
+synchronous store nor encoding a million metric points blocks the loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from runwell.server.context import ServerContext, context_of
+from runwell.server.dispatch import RPC_MARK
+from runwell.server.request import request_fields
+from runwell.server.responses import encode, json_response
+from runwell.wire.fields import Fields
+
+Json = dict[str, Any]
+Handler = Callable[[ServerContext, Fields], Json]
+
+
+def _run(handler: Handler, context: ServerContext, fields: Fields) -> bytes:
+    return encode(handler(context, fields))
+
+
+def _summary(handler: Handler) -> str:
+    doc = (handler.__doc__ or "").strip()
+    return doc.splitlines()[0] if doc else handler.__name__.replace("_", " ")
+
+
+def rpc(
+    router: APIRouter,
+    path: str,
+    methods: Sequence[str] = ("POST",),
+    *,
+    tracking: bool = True,
+) -> Callable[[Handler], Handler]:
+    """Register ``handler`` at ``path`` for each method (one route per method, so the
+    OpenAPI operation ids stay unique). ``tracking=False`` for routes that work in
+    ``--artifacts-only`` mode."""
+
+    def register(handler: Handler) -> Handler:
+        async def endpoint(request: Request) -> Response:
+            context = context_of(request)
+            if tracking:
+                context.tracking()  # 503 before reading the body in --artifacts-only mode
+            fields = await request_fields(request)
+            body = await run_in_threadpool(_run, handler, context, fields)
+            return json_response(body)
+
+        setattr(endpoint, RPC_MARK, True)  # dispatch.RpcDispatch may call it directly
+
+        for method in methods:
+            router.add_api_route(
+                path,
+                endpoint,
+                methods=[method],
+                name=f"{handler.__name__}_{method.lower()}",
+                summary=_summary(handler),
+                description=handler.__doc__ or "",
+                response_class=Response,
+            )
+        return handler
+
+    return register
+
+
+def run_id_of(fields: Fields) -> str:
+    """``run_id``, falling back to the legacy ``run_uuid`` the client also sends."""
+    run_id = fields.text("run_id") or fields.text("run_uuid")
+    if not run_id:
+        raise Fields.missing("run_id")
+    return run_id

@@ -1,0 +1,41 @@
+"""The error envelope: ``{"error_code", "message"}`` and the HTTP status that goes with it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from runwell.errors import ErrorCode, RunwellError, error_for_code
+
+# How MLflow's client names an error it gets without a JSON envelope (reference §1.4).
+_CODE_BY_STATUS = {
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHENTICATED,
+    403: ErrorCode.PERMISSION_DENIED,
+    404: ErrorCode.ENDPOINT_NOT_FOUND,
+    409: ErrorCode.ALREADY_EXISTS,
+    429: ErrorCode.RESOURCE_EXHAUSTED,
+    499: ErrorCode.CANCELLED,
+    500: ErrorCode.INTERNAL_ERROR,
+    501: ErrorCode.NOT_IMPLEMENTED,
+    503: ErrorCode.TEMPORARILY_UNAVAILABLE,
+    504: ErrorCode.DEADLINE_EXCEEDED,
+}
+
+
+def error_to_json(error: RunwellError) -> dict[str, Any]:
+    return {"error_code": error.code.name, "message": error.message}
+
+
+def error_from_response(status: int, body: bytes) -> RunwellError:
+    """The RunwellError a non-2xx response stands for, envelope or not."""
+    try:
+        payload = json.loads(body) if body else None
+    except (ValueError, UnicodeDecodeError):
+        payload = None
+    if isinstance(payload, dict) and isinstance(payload.get("error_code"), str):
+        message = payload.get("message")
+        return error_for_code(payload["error_code"], str(message or f"HTTP {status}"))
+    code = _CODE_BY_STATUS.get(status, ErrorCode.INTERNAL_ERROR)
+    text = body.decode("utf-8", "replace").strip()[:500] or f"HTTP {status}"
+    return error_for_code(code.name, f"HTTP {status}: {text}")
