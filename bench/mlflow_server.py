@@ -52,14 +52,8 @@ def server_start(args: harness.Args) -> None:
     server_ops.startup(command, args)
 
 
-def _copy(fixture: str | None, tmp: Path) -> Path:
-    assert fixture is not None
-    db = tmp / "mlflow.db"
-    harness.copy_database(fixture, db)
-    return db
-
-
-def _search(client: MlflowClient, experiment_id: str) -> int:
+def query_page(client: MlflowClient, experiment_id: str) -> int:
+    """The workload's filtered, ordered search; the number of runs it returned."""
     found = client.search_runs(
         [experiment_id],
         harness.SEARCH_FILTER,
@@ -73,15 +67,13 @@ def server_search(args: harness.Args) -> None:
     seconds = []
     found = 0
     for _ in range(args.reps):
-        with harness.fresh_dir() as tmp:
-            db = _copy(args.fixture, tmp)
-            with server_ops.server(command, tmp, db) as s:
-                client = MlflowClient(s.url)
-                experiment = client.get_experiment_by_name(harness.SEARCH_EXPERIMENT)
-                assert experiment is not None
-                query = functools.partial(_search, client, experiment.experiment_id)
-                median, found = harness.median_latency(query, args.queries)
-                seconds.append(median)
+        with server_ops.fixture_server(command, args.fixture, "mlflow.db") as s:
+            client = MlflowClient(s.url)
+            experiment = client.get_experiment_by_name(harness.SEARCH_EXPERIMENT)
+            assert experiment is not None
+            query = functools.partial(query_page, client, experiment.experiment_id)
+            median, found = harness.median_latency(query, args.queries)
+            seconds.append(median)
     harness.emit(seconds, 1, runs=args.size, queries=args.queries, returned=found)
 
 
@@ -89,16 +81,14 @@ def server_history(args: harness.Args) -> None:
     seconds = []
     returned = 0
     for _ in range(args.reps):
-        with harness.fresh_dir() as tmp:
-            db = _copy(args.fixture, tmp)
-            with server_ops.server(command, tmp, db) as s:
-                client = MlflowClient(s.url)
-                experiment = client.get_experiment_by_name(harness.HISTORY_EXPERIMENT)
-                assert experiment is not None
-                run_id = client.search_runs([experiment.experiment_id])[0].info.run_id
-                with harness.Stopwatch() as watch:
-                    history = client.get_metric_history(run_id, harness.HISTORY_KEY)
-                seconds.append(watch.seconds)
-                returned = len(history)
-                del history
+        with server_ops.fixture_server(command, args.fixture, "mlflow.db") as s:
+            client = MlflowClient(s.url)
+            experiment = client.get_experiment_by_name(harness.HISTORY_EXPERIMENT)
+            assert experiment is not None
+            run_id = client.search_runs([experiment.experiment_id])[0].info.run_id
+            with harness.Stopwatch() as watch:
+                history = client.get_metric_history(run_id, harness.HISTORY_KEY)
+            seconds.append(watch.seconds)
+            returned = len(history)
+            del history
     harness.emit(seconds, args.size, returned=returned)

@@ -87,23 +87,13 @@ def _fresh_client(fixture: str | None, tmp: Path) -> tuple[MlflowClient, str]:
     return client, experiment.experiment_id
 
 
-def _query(client: MlflowClient, experiment_id: str) -> int:
-    found = client.search_runs(
-        [experiment_id],
-        harness.SEARCH_FILTER,
-        max_results=harness.SEARCH_MAX_RESULTS,
-        order_by=list(harness.SEARCH_ORDER_BY),
-    )
-    return len(found)
-
-
 def search_runs(args: harness.Args) -> None:
     seconds = []
     found = 0
     for _ in range(args.reps):
         with harness.fresh_dir() as tmp:
             client, experiment_id = _fresh_client(args.fixture, tmp)
-            query = functools.partial(_query, client, experiment_id)
+            query = functools.partial(mlflow_server.query_page, client, experiment_id)
             median, found = harness.median_latency(query, args.queries)
             seconds.append(median)
     harness.emit(seconds, 1, runs=args.size, queries=args.queries, returned=found)

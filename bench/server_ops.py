@@ -38,6 +38,19 @@ def server(
         yield s
 
 
+@contextmanager
+def fixture_server(
+    command: ServerCommand, fixture: str | None, db_name: str
+) -> Iterator[servers.Server]:
+    """A server over a fresh copy of a populated store, in a fresh directory."""
+    assert fixture is not None
+    with harness.fresh_dir() as tmp:
+        db = tmp / db_name
+        harness.copy_database(fixture, db)
+        with server(command, tmp, db) as s:
+            yield s
+
+
 def call(url: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     """One JSON request (POST when there is a body); the decoded answer."""
     data = None if body is None else json.dumps(body).encode()

@@ -41,7 +41,8 @@ def _fresh_client(fixture: str | None, tmp: harness.Path) -> tuple[RunwellClient
     return client, experiment.experiment_id
 
 
-def _query(client: RunwellClient, experiment_id: str) -> int:
+def query_page(client: RunwellClient, experiment_id: str) -> int:
+    """The workload's filtered, ordered search; the number of runs it returned."""
     page = client.search_runs(
         [experiment_id],
         harness.SEARCH_FILTER,
@@ -58,7 +59,7 @@ def search_runs(args: harness.Args) -> None:
     for _ in range(args.reps):
         with harness.fresh_dir() as tmp:
             client, experiment_id = _fresh_client(args.fixture, tmp)
-            query = functools.partial(_query, client, experiment_id)
+            query = functools.partial(query_page, client, experiment_id)
             median, found = harness.median_latency(query, args.queries)
             seconds.append(median)
             forget_stores()

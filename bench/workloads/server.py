@@ -12,6 +12,7 @@ import runwell
 import server_ops
 from runwell import RunwellClient
 from runwell.store.uri import forget_stores
+from workloads import search
 
 RUNWELL = str(Path(sys.executable).parent / "runwell")
 
@@ -48,37 +49,18 @@ def server_start(args: harness.Args) -> None:
     server_ops.startup(command, args)
 
 
-def _copy(fixture: str | None, tmp: Path) -> Path:
-    assert fixture is not None
-    db = tmp / "runwell.db"
-    harness.copy_database(fixture, db)
-    return db
-
-
-def _search(client: RunwellClient, experiment_id: str) -> int:
-    page = client.search_runs(
-        [experiment_id],
-        harness.SEARCH_FILTER,
-        max_results=harness.SEARCH_MAX_RESULTS,
-        order_by=list(harness.SEARCH_ORDER_BY),
-    )
-    return len(page.items)
-
-
 def server_search(args: harness.Args) -> None:
     """Median latency of the search workload's query, over HTTP through the client."""
     seconds = []
     found = 0
     for _ in range(args.reps):
-        with harness.fresh_dir() as tmp:
-            db = _copy(args.fixture, tmp)
-            with server_ops.server(command, tmp, db) as s:
-                client = RunwellClient(s.url)
-                experiment = client.get_experiment_by_name(harness.SEARCH_EXPERIMENT)
-                assert experiment is not None
-                query = functools.partial(_search, client, experiment.experiment_id)
-                median, found = harness.median_latency(query, args.queries)
-                seconds.append(median)
+        with server_ops.fixture_server(command, args.fixture, "runwell.db") as s:
+            client = RunwellClient(s.url)
+            experiment = client.get_experiment_by_name(harness.SEARCH_EXPERIMENT)
+            assert experiment is not None
+            query = functools.partial(search.query_page, client, experiment.experiment_id)
+            median, found = harness.median_latency(query, args.queries)
+            seconds.append(median)
             forget_stores()
     harness.emit(seconds, 1, runs=args.size, queries=args.queries, returned=found)
 
@@ -88,17 +70,15 @@ def server_history(args: harness.Args) -> None:
     seconds = []
     returned = 0
     for _ in range(args.reps):
-        with harness.fresh_dir() as tmp:
-            db = _copy(args.fixture, tmp)
-            with server_ops.server(command, tmp, db) as s:
-                client = RunwellClient(s.url)
-                experiment = client.get_experiment_by_name(harness.HISTORY_EXPERIMENT)
-                assert experiment is not None
-                run_id = client.search_runs([experiment.experiment_id]).items[0].info.run_id
-                with harness.Stopwatch() as watch:
-                    history = client.get_metric_history(run_id, harness.HISTORY_KEY)
-                seconds.append(watch.seconds)
-                returned = len(history)
-                del history
+        with server_ops.fixture_server(command, args.fixture, "runwell.db") as s:
+            client = RunwellClient(s.url)
+            experiment = client.get_experiment_by_name(harness.HISTORY_EXPERIMENT)
+            assert experiment is not None
+            run_id = client.search_runs([experiment.experiment_id]).items[0].info.run_id
+            with harness.Stopwatch() as watch:
+                history = client.get_metric_history(run_id, harness.HISTORY_KEY)
+            seconds.append(watch.seconds)
+            returned = len(history)
+            del history
             forget_stores()
     harness.emit(seconds, args.size, returned=returned)
