@@ -250,7 +250,7 @@ SERVER_WORKLOADS = (
         rate=False,
         full=Sizes(runwell=1_000_000, mlflow=100_000),
         quick=Sizes(runwell=100_000, mlflow=10_000),
-        reps=3,
+        reps=5,
         target=3_000,
         ratio_target=10,
         fixture="history",

@@ -17,7 +17,6 @@ from runwell.entities import Metric
 from runwell.errors import InvalidArgument
 from runwell.server.context import ServerContext
 from runwell.server.routing import Json, rpc, run_id_of
-from runwell.store.gc_pause import paused_gc
 from runwell.store.protocols import TrackingStore
 from runwell.wire import paths
 from runwell.wire.codec import metrics_to_json
@@ -30,7 +29,7 @@ MAX_RUNS_PER_BULK_REQUEST = 100
 MAX_POINTS_PER_RUN = 2500
 
 
-@rpc(router, paths.METRICS_GET_HISTORY, ("GET",))
+@rpc(router, paths.METRICS_GET_HISTORY, ("GET",), bulk=True)
 def get_metric_history(context: ServerContext, fields: Fields) -> Json:
     """Every point of one metric of one run, ordered by timestamp, step and value."""
     page = context.tracking().get_metric_history(
@@ -41,9 +40,7 @@ def get_metric_history(context: ServerContext, fields: Fields) -> Json:
     )
     out: Json = {}
     if page.items:
-        # A million points make a million dicts: collections would only walk them.
-        with paused_gc():
-            out["metrics"] = _wire_points(page.items)
+        out["metrics"] = _wire_points(page.items)
     if page.token:
         out["next_page_token"] = page.token
     return out
@@ -103,7 +100,7 @@ def _bulk_limits(fields: Fields) -> tuple[list[str], int | None, int | None, int
     return run_ids, start, end, max_results
 
 
-@rpc(router, paths.METRICS_GET_HISTORY_BULK_INTERVAL, ("GET",))
+@rpc(router, paths.METRICS_GET_HISTORY_BULK_INTERVAL, ("GET",), bulk=True)
 def get_metric_history_bulk_interval(context: ServerContext, fields: Fields) -> Json:
     """Points of one metric for several runs at a shared, sampled set of steps."""
     run_ids, start, end, max_results = _bulk_limits(fields)

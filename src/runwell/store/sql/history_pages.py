@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,15 +43,24 @@ def decode_token(token: str | None) -> tuple[int, int, float, int] | None:
         raise InvalidArgument(_BAD_TOKEN.format(token=token)) from exc
 
 
-def points(rows: list[Any], dialect: str, paged: bool) -> list[Any]:
-    """``(value, timestamp, step)`` rows from a history query's rows.
+def token_after(row: Sequence[Any], dialect: str) -> str:
+    """The token of the page that starts after ``row``, a row of the history query.
 
-    MySQL rows carry (value, kind) to decode in Python; paged rows end with the stored
-    (value, kind) that only the token needed.
+    MySQL rows carry the stored (value, kind); elsewhere the value is decoded (NULL for NaN,
+    ±inf) and encoding it again gives back exactly what is stored.
     """
+    if dialect == "mysql":
+        value, kind, timestamp, step = row
+    else:
+        decoded, timestamp, step = row
+        value, kind = codec.encode(math.nan if decoded is None else decoded)
+    return encode_token((timestamp, step, value, kind))
+
+
+def points(rows: list[Any], dialect: str) -> list[Any]:
+    """``(value, timestamp, step)`` rows from a history query's rows (MySQL rows carry the
+    stored (value, kind), decoded here)."""
     if dialect == "mysql":
         decode = codec.decode
         return [(None if r[1] == codec.NAN else decode(r[0], r[1]), r[2], r[3]) for r in rows]
-    if paged:
-        return [r[:3] for r in rows]
     return rows

@@ -386,12 +386,9 @@ class SqlTrackingStore(SqlExperiments, SqlLoggedModels):
         value = codec.decoded_value_sql(self.raw.dialect)
         # A page resumes after the last row of the previous one, by the primary key's order,
         # so every page costs the same however deep it is (an OFFSET rescans what it skips).
-        paged = max_results is not None
-        # A paged read also returns the stored (value, kind) its token is made of.
         sql = (
-            f"SELECT {value}, timestamp, step{', value, kind' if paged else ''} FROM metrics "
-            f"WHERE series = (SELECT id FROM latest_metrics WHERE run = {mark} AND "
-            f"{key_column} = {mark})"
+            f"SELECT {value}, timestamp, step FROM metrics WHERE series = (SELECT id FROM "
+            f"latest_metrics WHERE run = {mark} AND {key_column} = {mark})"
         )
         if after is not None:
             sql += f" AND (timestamp, step, value, kind) > ({mark}, {mark}, {mark}, {mark})"
@@ -408,8 +405,8 @@ class SqlTrackingStore(SqlExperiments, SqlLoggedModels):
             token = None
             if max_results is not None and len(rows) > max_results:
                 rows = rows[:max_results]
-                token = history_pages.encode_token(rows[-1][-4:])
-            points = history_pages.points(rows, self.raw.dialect, paged)
+                token = history_pages.token_after(rows[-1], self.raw.dialect)
+            points = history_pages.points(rows, self.raw.dialect)
             return Page(loading.metric_points(metric_key, points), token)
 
     def _runs_query(
