@@ -13,6 +13,7 @@ import pytest
 import runwell
 from runwell.entities import LifecycleStage, RunStatus
 from runwell.errors import InvalidArgument, NotFound
+from runwell.tracking import fluent
 
 
 def test_readme_walkthrough_lands_in_working_directory(tmp_path: Path) -> None:
@@ -55,6 +56,21 @@ def test_set_tracking_uri_points_elsewhere(tmp_path: Path) -> None:
         runwell.log_param("p", "1")
     assert (other / "x.db").exists()
     assert (other / "runwell-artifacts").exists() is False  # nothing logged as a file yet
+
+
+def test_a_client_made_without_a_uri_follows_set_tracking_uri(tmp_path: Path) -> None:
+    chosen = f"sqlite:///{tmp_path}/chosen.db"
+    runwell.set_tracking_uri(chosen)
+    with runwell.start_run() as run:
+        runwell.log_metric("m", 1.0)
+    client = runwell.RunwellClient()
+    assert client.tracking_uri == chosen
+    assert client.get_run(run.info.run_id).data.metric_dict == {"m": 1.0}
+    assert runwell.RunwellClient(f"sqlite:///{tmp_path}/explicit.db").tracking_uri.endswith(
+        "explicit.db"
+    )
+    fluent.reset()  # back to the environment's URI
+    assert runwell.RunwellClient().tracking_uri == f"sqlite:///{tmp_path}/runwell.db"
 
 
 def test_run_status_follows_the_with_block() -> None:

@@ -46,13 +46,24 @@ from runwell.tracking import artifact_formats, async_logging
 LOGGED_ARTIFACTS_TAG = "mlflow.loggedArtifacts"
 
 
+# What the fluent ``set_tracking_uri`` chose: a ``RunwellClient()`` made without a URI follows
+# it, as MLflow's ``MlflowClient()`` follows ``mlflow.set_tracking_uri``.
+_chosen_uri: list[str | None] = [None]
+
+
+def set_default_tracking_uri(uri: str | None) -> None:
+    """The URI clients made without one use (None: back to the environment's default)."""
+    _chosen_uri[0] = uri
+
+
 def resolve_tracking_uri(uri: str | None = None) -> str:
-    """An explicit URI, else RUNWELL_TRACKING_URI, else ``sqlite:///<cwd>/runwell.db``.
+    """An explicit URI, else the one ``runwell.set_tracking_uri`` chose, else
+    RUNWELL_TRACKING_URI, else ``sqlite:///<cwd>/runwell.db``.
 
     Bare paths become SQLite files; relative SQLite paths are made absolute so that a later
     ``chdir`` cannot split one store into two.
     """
-    chosen = uri or env.get(env.TRACKING_URI) or uris.default_tracking_uri()
+    chosen = uri or _chosen_uri[0] or env.get(env.TRACKING_URI) or uris.default_tracking_uri()
     if "://" not in chosen:
         path = Path(chosen)
         if path.suffix != ".db":

@@ -36,7 +36,11 @@ from runwell.entities import (
 from runwell.errors import InvalidArgument, RunwellError
 from runwell.store import validation
 from runwell.tracking import async_logging, context
-from runwell.tracking.client import RunwellClient, resolve_tracking_uri
+from runwell.tracking.client import (
+    RunwellClient,
+    resolve_tracking_uri,
+    set_default_tracking_uri,
+)
 
 if TYPE_CHECKING:
     pass
@@ -125,6 +129,7 @@ def reset() -> None:
     """
     global _state
     _state = FluentState()
+    set_default_tracking_uri(None)
     async_logging.close_writers()
 
 
@@ -159,6 +164,7 @@ def _writer(client: RunwellClient) -> async_logging.BatchingWriter:
 def set_tracking_uri(uri: str) -> None:
     """Point the fluent API at a store (``sqlite:///path``, ``postgresql://...`` or a dir)."""
     _state.tracking_uri = uri
+    set_default_tracking_uri(uri)
     _state.experiment_id = None
 
 
