@@ -164,6 +164,9 @@ _METHOD = """\
 - Each side of each workload runs in a new process: runwell in `.venv/bin/python`, MLflow in
   `.venv-mlflow/bin/python` (runwell never imports mlflow). Both generate the same data from
   the same seeds (`bench/harness.py`).
+- The write workloads (log_batch, log_metric) run one untimed repetition first, on both sides:
+  on this virtual machine a process that starts after an idle spell runs its first seconds
+  up to a fifth slower, which made the first timed repetition depend on what ran before.
 - Only the operation is timed. Creating the store, experiment and run, building the `Metric`
   objects and populating data are not. The search and history workloads populate one store per
   side per bench run, each through its own client, and copy it (SQLite backup API) into every
