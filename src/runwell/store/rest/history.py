@@ -7,13 +7,12 @@ page k+1 while this process decodes page k. A body whose token is not found ther
 first, then followed: the shortcut only ever saves time.
 
 A million-point history arrives as a million small JSON objects; turning each into a ``Metric``
-through the dataclass constructor costs more than the download. Where msgspec is installed it
-decodes the body straight into ``Metric`` objects (in C, about four times faster than the
-next path). Otherwise orjson decodes it and the common shape (every point with a string key,
-a float value and integer timestamp and step) is turned into metrics field by field with
-C-level loops (``map`` over slot setters). Anything else (NaN spelled as a string, int64 as a
-string, a missing step) falls back to ``wire.codec.metrics_from_json``, which checks and names
-every field. The cyclic garbage collector is paused meanwhile (``gc_pause``).
+through the dataclass constructor costs more than the download. msgspec decodes the common
+shape straight into ``Metric`` objects, in C. A body it refuses is decoded by orjson; points
+that still have the common types become metrics field by field with C-level loops (``map``
+over slot setters), and anything else (NaN spelled as a string, int64 as a string) falls
+back to ``wire.codec.metrics_from_json``, which checks and names every field. The cyclic
+garbage collector is paused meanwhile (``gc_pause``).
 """
 
 from __future__ import annotations
@@ -24,16 +23,13 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
+import msgspec
+
 from runwell.entities import Metric, Page
 from runwell.store.gc_pause import paused_gc
 from runwell.store.rest.transport import Transport, decode_object
 from runwell.wire import paths
 from runwell.wire.codec import metrics_from_json
-
-try:
-    import msgspec  # type: ignore[import-not-found, unused-ignore]
-except ImportError:  # optional: the orjson path decodes the same bodies, only slower
-    msgspec = None  # type: ignore[assignment, unused-ignore]
 
 # Points per request when the caller wants everything: a million-point history in one request
 # (measured faster than smaller pipelined pages on two busy cores); longer ones are pipelined.
@@ -80,30 +76,24 @@ def _fetch(
     return transport.call_raw("GET", paths.api(paths.METRICS_GET_HISTORY), params=params)
 
 
-def _typed_decoder() -> Any:
-    """A msgspec decoder of history bodies into Metric objects; None without msgspec."""
-    if msgspec is None:
-        return None
+class _HistoryBody(msgspec.Struct):
+    """The common shape of a history body, decoded by msgspec straight into Metric objects."""
 
-    class HistoryBody(msgspec.Struct):  # type: ignore[misc, unused-ignore]
-        metrics: list[Metric] = []
-        next_page_token: str | None = None
-
-    return msgspec.json.Decoder(HistoryBody)
+    metrics: list[Metric] = []
+    next_page_token: str | None = None
 
 
-_typed = _typed_decoder()
+_typed = msgspec.json.Decoder(_HistoryBody)
 
 
 def _decode(body: bytes) -> Page[Metric]:
     with paused_gc():
-        if _typed is not None:
-            try:
-                found = _typed.decode(body)
-            except msgspec.DecodeError:  # not the common shape: the paths below say why
-                pass
-            else:
-                return Page(found.metrics, found.next_page_token or None)
+        try:
+            found = _typed.decode(body)
+        except msgspec.DecodeError:  # not the common shape: the paths below say why
+            pass
+        else:
+            return Page(found.metrics, found.next_page_token or None)
         payload = decode_object(body)
         points = payload.get("metrics")
         # A non-list is refused by metrics_from_json with the field's name.
