@@ -1,4 +1,4 @@
-"""Pages of a metric history: tokens that resume after a row, and the rows as points.
+"""Pages of a metric history: tokens that resume after a point, and the rows as points.
 
 A token holds the last row's stored (timestamp, step, value, kind), the order of the history's
 primary key, so the next page starts with an index seek instead of an OFFSET that rescans every
@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,20 +40,6 @@ def decode_token(token: str | None) -> tuple[int, int, float, int] | None:
         return timestamp, step, float(value), kind
     except (binascii.Error, UnicodeError, ValueError, TypeError, KeyError) as exc:
         raise InvalidArgument(_BAD_TOKEN.format(token=token)) from exc
-
-
-def token_after(row: Sequence[Any], dialect: str) -> str:
-    """The token of the page that starts after ``row``, a row of the history query.
-
-    MySQL rows carry the stored (value, kind); elsewhere the value is decoded (NULL for NaN,
-    ±inf) and encoding it again gives back exactly what is stored.
-    """
-    if dialect == "mysql":
-        value, kind, timestamp, step = row
-    else:
-        decoded, timestamp, step = row
-        value, kind = codec.encode(math.nan if decoded is None else decoded)
-    return encode_token((timestamp, step, value, kind))
 
 
 def points(rows: list[Any], dialect: str) -> list[Any]:

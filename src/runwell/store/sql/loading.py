@@ -80,6 +80,22 @@ def metric_points(key: str, rows: Iterable[tuple[float | None, int, int]]) -> li
     return points
 
 
+def metric_columns(
+    key: str, values: list[float], timestamps: list[int], steps: list[int]
+) -> list[Metric]:
+    """Metrics of one key from three columns (NaN values are NaN), as metric_points does."""
+    points: list[Metric] = []
+    append = points.append
+    for value, timestamp, step in zip(values, timestamps, steps, strict=True):
+        point = _new(Metric)
+        _set_key(point, key)
+        _set_value(point, value)
+        _set_timestamp(point, timestamp)
+        _set_step(point, step)
+        append(point)
+    return points
+
+
 def run_info(row: Any) -> RunInfo:
     return RunInfo(
         run_id=row.run_id,

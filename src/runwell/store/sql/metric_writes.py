@@ -5,7 +5,8 @@ store. Series ids never change, so the store caches them, but only after the tra
 created them commits (a rolled-back id must never be reused from the cache). A new series is
 first inserted holding a placeholder older than any real point, so that one conditional
 UPDATE per key advances the latest value on every dialect. The latest values are updated by
-(run, key), the table's clustered key, so a single point rewrites one page of it.
+(run, key), the table's clustered key, so a single point rewrites one page of it. A key with
+many points in one batch is stored as one packed block (metric_blocks.py) instead of rows.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from runwell.entities import Metric
 from runwell.errors import Unavailable
 from runwell.store import validation
-from runwell.store.sql import codec
+from runwell.store.sql import codec, metric_blocks
 from runwell.store.sql.raw import RawConnections
 
 # Older than any valid point: steps are int64, timestamps non-negative.
@@ -83,6 +84,10 @@ class Statements:
             f"UPDATE latest_metrics SET value = {m}, kind = {m}, timestamp = {m}, step = {m} "
             f"WHERE run = {m} AND {key} = {m} AND ({m} > step OR ({m} = step AND "
             f"({m} > timestamp OR ({m} = timestamp AND {m} > value))))"
+        )
+        self.insert_block = (
+            "INSERT INTO metric_blocks (series, first_timestamp, first_step, last_timestamp, "
+            f"last_step, count, points) VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m})"
         )
         # A new series takes the next id; when a concurrent writer took the same id first,
         # the insert does nothing and is retried (SQLite's write lock makes that impossible).
@@ -161,17 +166,14 @@ def log_metrics(
     new: SeriesIds = {}
     if not metrics:
         return new
-    encode = codec.encode
     valid_key = validation.valid_key
     low, high = validation.INT64_MIN, validation.INT64_MAX
-    flat: list[Any] = []  # finite points: series, timestamp, step, value
-    special: list[Any] = []  # NaN and infinities: (series, timestamp, step, value, kind)
-    # key -> [series, step, point] of the batch's latest point
+    # key -> [series, step, point, timestamps, steps, values]: the batch's latest point of the
+    # key, and all of its points as columns.
     latest: dict[str, list[Any]] = {}
-    # One pass validates, encodes and finds each key's latest point. It runs once per point,
-    # so it avoids function calls: a key is checked once per batch (when first seen), a value
-    # is finite when ``value - value == 0``, and any failed check falls back to
-    # validation.metric for the precise error.
+    # One pass validates and groups the points and finds each key's latest point. It runs
+    # once per point, so it avoids function calls: a key is checked once per batch (when first
+    # seen), and any failed check falls back to validation.metric for the precise error.
     for m in metrics:
         key, value, timestamp, step = m.key, m.value, m.timestamp, m.step
         if (
@@ -188,22 +190,36 @@ def log_metrics(
         except KeyError:
             if not valid_key(key):
                 validation.metric(m)
-            best = latest[key] = [series_id(sql, cursor, run_pk, key, known, new), step, m]
+            series = series_id(sql, cursor, run_pk, key, known, new)
+            best = latest[key] = [series, step, m, [], [], []]
         else:
             if step > best[1] or (step == best[1] and _later(m, best[2])):
                 best[1] = step
                 best[2] = m
-        if value - value != 0:
-            value, kind = encode(value)
-            special.append((best[0], timestamp, step, value, kind))
-        else:
-            flat += (best[0], timestamp, step, value)
+        best[3].append(timestamp)
+        best[4].append(step)
+        best[5].append(value)
+    flat: list[Any] = []  # finite points as rows: series, timestamp, step, value
+    special: list[Any] = []  # NaN and infinities: (series, timestamp, step, value, kind)
+    blocks: list[tuple[Any, ...]] = []
+    for series, _step, _m, timestamps, steps, values in latest.values():
+        if len(timestamps) >= metric_blocks.BLOCK_MIN_POINTS:
+            block = metric_blocks.Block.ordered(timestamps, steps, values)
+            blocks.append(metric_blocks.block_row(series, block))
+            continue
+        for timestamp, step, value in zip(timestamps, steps, values, strict=True):
+            if value - value != 0:
+                special.append((series, timestamp, step, *codec.encode(value)))
+            else:
+                flat += (series, timestamp, step, value)
     sql.insert_points(cursor, flat, special)
+    if blocks:
+        cursor.executemany(sql.insert_block, blocks)
     cursor.executemany(
         sql.advance_latest,
         [
             _latest_parameters(run_pk, key, *encoded(m.value), m.timestamp, step)
-            for key, (_series, step, m) in latest.items()
+            for key, (_series, step, m, *_columns) in latest.items()
         ],
     )
     return new

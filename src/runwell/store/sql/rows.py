@@ -5,7 +5,8 @@ Design for speed: runs have an integer surrogate key that every child table refe
 latest value, written in the same transaction as the history. The history (the biggest table
 by far) stores only numbers, clustered on ``(series, timestamp, step, value, kind)``: that key
 serves history reads in order and makes an exact duplicate point an ignored insert, and an
-all-integer key makes bulk inserts a quarter faster than one led by ``(run, key)``.
+all-integer key makes bulk inserts a quarter faster than one led by ``(run, key)``. Batches
+store each key's points as one packed ``metric_blocks`` row instead (metric_blocks.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ KEY = sa.String(250)
 LONG_TEXT = sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 DOUBLE = sa.Float(precision=53).with_variant(mysql.DOUBLE(), "mysql", "mariadb")
+# A block of 1,000 points is 24 KB, past MySQL's 64 KB BLOB only for batches beyond the limits.
+BLOB = sa.LargeBinary().with_variant(mysql.MEDIUMBLOB(), "mysql", "mariadb")
 
 experiments = sa.Table(
     "experiments",
@@ -143,6 +146,28 @@ metrics = sa.Table(
     sa.Column("value", DOUBLE, primary_key=True),
     sa.Column("kind", sa.SmallInteger, primary_key=True),
     sqlite_with_rowid=False,
+    **MYSQL_TABLE,
+)
+
+# Many points of one series in one row (metric_blocks.py): the points blob holds int64
+# timestamps, int64 steps and float64 values, little-endian, in history order.
+metric_blocks = sa.Table(
+    "metric_blocks",
+    metadata,
+    sa.Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column(
+        "series",
+        BIG_ID,
+        sa.ForeignKey("latest_metrics.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("first_timestamp", sa.BigInteger, nullable=False),
+    sa.Column("first_step", sa.BigInteger, nullable=False),
+    sa.Column("last_timestamp", sa.BigInteger, nullable=False),
+    sa.Column("last_step", sa.BigInteger, nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("points", BLOB, nullable=False),
+    sa.Index(None, "series", "first_timestamp", "first_step"),
     **MYSQL_TABLE,
 )
 

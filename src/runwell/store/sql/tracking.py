@@ -26,7 +26,15 @@ from runwell.entities import (
 from runwell.errors import InvalidArgument, NotFound
 from runwell.store import run_names, search_filter, validation
 from runwell.store.gc_pause import paused_gc
-from runwell.store.sql import codec, history_pages, loading, metric_writes, migrate, search, writes
+from runwell.store.sql import (
+    history_pages,
+    history_reads,
+    loading,
+    metric_writes,
+    migrate,
+    search,
+    writes,
+)
 from runwell.store.sql.engine import get_engine, transaction
 from runwell.store.sql.experiments import SqlExperiments, experiment_pk
 from runwell.store.sql.logged_models import SqlLoggedModels
@@ -381,33 +389,31 @@ class SqlTrackingStore(SqlExperiments, SqlLoggedModels):
         after = history_pages.decode_token(page_token)
         if max_results is not None:
             max_results = _positive_max_results(max_results)
-        mark = self.raw.mark
         key_column = "`key`" if self.raw.dialect == "mysql" else "key"
-        value = codec.decoded_value_sql(self.raw.dialect)
-        # A page resumes after the last row of the previous one, by the primary key's order,
-        # so every page costs the same however deep it is (an OFFSET rescans what it skips).
-        sql = (
-            f"SELECT {value}, timestamp, step FROM metrics WHERE series = (SELECT id FROM "
-            f"latest_metrics WHERE run = {mark} AND {key_column} = {mark})"
-        )
-        if after is not None:
-            sql += f" AND (timestamp, step, value, kind) > ({mark}, {mark}, {mark}, {mark})"
-        sql += " ORDER BY timestamp, step, value, kind"
-        if max_results is not None:
-            sql += f" LIMIT {max_results + 1}"
         with paused_gc(), self.raw.read() as cursor:
             cursor.execute(self._select_run_state, (run_id,))
             row = cursor.fetchone()
             if row is None:
                 raise NotFound(f"Run with id={run_id} not found")
-            cursor.execute(sql, (row[0], metric_key, *(after or ())))
-            rows = cursor.fetchall()
-            token = None
-            if max_results is not None and len(rows) > max_results:
-                rows = rows[:max_results]
-                token = history_pages.token_after(rows[-1], self.raw.dialect)
-            points = history_pages.points(rows, self.raw.dialect)
-            return Page(loading.metric_points(metric_key, points), token)
+            mark = self.raw.mark
+            cursor.execute(
+                f"SELECT id FROM latest_metrics WHERE run = {mark} AND {key_column} = {mark}",
+                (row[0], metric_key),
+            )
+            series = cursor.fetchone()
+            if series is None:
+                return Page([], None)
+            page = history_reads.read_page(self.raw, cursor, series[0], after, max_results)
+            if page.rows is not None:
+                points = loading.metric_points(metric_key, page.rows)
+            else:
+                assert page.block is not None
+                block = page.block
+                points = loading.metric_columns(
+                    metric_key, block.values, block.timestamps, block.steps
+                )
+            token = None if page.next_after is None else history_pages.encode_token(page.next_after)
+            return Page(points, token)
 
     def _runs_query(
         self,
