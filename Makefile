@@ -21,7 +21,8 @@ env: $(STAMP)
 $(MLFLOW_STAMP):
 	test -x $(MLFLOW_VENV)/bin/python || $(PYTHON) -m venv $(MLFLOW_VENV)
 	$(MLFLOW_VENV)/bin/python -m pip install -q --upgrade pip uv
-	$(MLFLOW_VENV)/bin/uv pip install --python $(MLFLOW_VENV)/bin/python -q --compile-bytecode 'mlflow>=3.17,<3.18'
+	$(MLFLOW_VENV)/bin/uv pip install --python $(MLFLOW_VENV)/bin/python -q --compile-bytecode 'mlflow>=3.17,<3.18' \
+		xgboost-cpu lightgbm statsmodels onnx onnxruntime
 	touch $(MLFLOW_STAMP)
 
 mlflow-env: $(MLFLOW_STAMP)

@@ -16,6 +16,7 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric, Param
 
 import harness
+import mlflow_scoring
 import mlflow_server
 
 BATCH = 1000
@@ -162,6 +163,7 @@ OPS = {
     "server_search": mlflow_server.server_search,
     "server_history": mlflow_server.server_history,
     "server_start": mlflow_server.server_start,
+    **mlflow_scoring.OPS,
 }
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ Run by ``run_all.py`` in a fresh process per workload, like ``mlflow_side.py``; 
 from __future__ import annotations
 
 import harness
-from workloads import history, search, server, writes
+from workloads import history, scoring, search, server, writes
 
 OPS = {
     "log_batch": writes.log_batch,
@@ -22,6 +22,7 @@ OPS = {
     "server_search": server.server_search,
     "server_history": server.server_history,
     "server_start": server.server_start,
+    **scoring.OPS,
 }
 
 if __name__ == "__main__":

@@ -284,7 +284,86 @@ SERVER_WORKLOADS = (
     ),
 )
 
-WORKLOADS = WORKLOADS + SERVER_WORKLOADS
+SCORING_NOTE = (
+    "Both sides serve the same model directory: a scikit-learn LogisticRegression on iris "
+    "(4 double columns, with a signature), saved once per bench run by `mlflow.sklearn.save_model` "
+    "in MLflow's interpreter. runwell runs `runwell models serve -m DIR --env-manager local "
+    "-w 1`, MLflow `mlflow models serve -m DIR --env-manager local -w 1`, each started fresh for "
+    "every repetition. "
+)
+SCORING_LOAD_NOTE = (
+    "One load generator for both (`bench/load.py`, asyncio, standard library) keeps N keep-alive "
+    "connections POSTing the same `dataframe_split` body to /invocations, 1 s of warm-up and then "
+    "the measured seconds; the rate is completed requests per second, with the median and 99th "
+    "percentile latency of every request and the server's CPU time (its whole process tree) per "
+    "request. "
+)
+
+
+def _scoring_load(name: str, title: str, ratio: float, p99: float | None, note: str) -> Workload:
+    return Workload(
+        name=name,
+        title=title,
+        unit="requests/s",
+        rate=True,
+        full=Sizes(runwell=10, mlflow=10),
+        quick=Sizes(runwell=2, mlflow=2),
+        reps=3,
+        target=0,
+        ratio_target=ratio,
+        p99_target_ms=p99,
+        fixture="iris_model",
+        noun="seconds of load",
+        note=SCORING_NOTE + SCORING_LOAD_NOTE + note,
+    )
+
+
+SCORING_WORKLOADS = (
+    _scoring_load(
+        "scoring_1row",
+        "scoring server: 1-row `dataframe_split` on 8 concurrent connections",
+        3,
+        10,
+        "8 connections, each body one row. Batching is off (the default) on both sides.",
+    ),
+    _scoring_load(
+        "scoring_100rows",
+        "scoring server: 100-row `dataframe_split` on 8 concurrent connections",
+        2,
+        None,
+        "8 connections, each body the same 100 rows. Batching is off on both sides.",
+    ),
+    _scoring_load(
+        "scoring_batched",
+        "scoring server with micro-batching: 64 concurrent 1-row requests",
+        5,
+        None,
+        "64 connections, each body one row. runwell adds `--batch-max-size 64` (default latency "
+        "budget, 2 ms); MLflow's scoring server has no batching and serves each request alone.",
+    ),
+    Workload(
+        name="scoring_start",
+        title="`models serve --env-manager local` from the command to /ping answering 200",
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=5, mlflow=5),
+        quick=Sizes(runwell=2, mlflow=1),
+        reps=1,
+        target=2_000,
+        ratio_target=None,
+        fixture="iris_model",
+        launches=True,
+        noun="launches",
+        note=SCORING_NOTE
+        + (
+            "Wall time from starting the command (the console script) to the first 200 from "
+            "GET /ping, polled every 10 ms; it includes loading the model. One untimed launch "
+            "first warms the file cache and writes bytecode; each timed launch is a repetition."
+        ),
+    ),
+)
+
+WORKLOADS = WORKLOADS + SERVER_WORKLOADS + SCORING_WORKLOADS
 
 BY_NAME = {w.name: w for w in WORKLOADS}
 

@@ -7,6 +7,9 @@ with runwell.start_run(run_name="baseline"):
     runwell.log_metric("loss", 0.25, step=1)
 """
 
+import importlib
+from typing import Any
+
 from runwell import artifacts, data
 from runwell._version import __version__
 from runwell.entities import Experiment, Metric, Param, Run, RunStatus, RunTag, ViewType
@@ -49,6 +52,7 @@ from runwell.tracking.fluent_artifacts import (
     log_table,
     log_text,
 )
+from runwell.tracking.fluent_registry import register_model
 from runwell.tracking.fluent_search import search_runs
 
 __all__ = [
@@ -92,6 +96,7 @@ __all__ = [
     "log_params",
     "log_table",
     "log_text",
+    "register_model",
     "search_experiments",
     "search_runs",
     "set_experiment",
@@ -100,3 +105,24 @@ __all__ = [
     "set_tracking_uri",
     "start_run",
 ]
+
+# Model flavors and serving load heavy libraries, so `import runwell` leaves them out; they
+# load on first use as attributes (`runwell.sklearn.log_model(...)`) or by `import runwell.x`.
+_LAZY_MODULES = frozenset(
+    {
+        "lightgbm",
+        "models",
+        "onnx",
+        "pyfunc",
+        "scoring",
+        "sklearn",
+        "statsmodels",
+        "xgboost",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"runwell.{name}")
+    raise AttributeError(f"module 'runwell' has no attribute {name!r}")

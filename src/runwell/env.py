@@ -28,6 +28,8 @@ HTTP_BACKOFF_FACTOR = "RUNWELL_HTTP_REQUEST_BACKOFF_FACTOR"
 # Object storage: an S3-compatible endpoint (self-hosted stores); boto3 reads the credentials.
 S3_ENDPOINT_URL = "RUNWELL_S3_ENDPOINT_URL"
 AWS_ENDPOINT_URL = "AWS_ENDPOINT_URL"
+# Where `runwell models prepare-env` keeps model environments (default ~/.runwell/envs).
+ENV_ROOT = "RUNWELL_ENV_ROOT"
 
 _MLFLOW_TWINS = {
     TRACKING_URI: "MLFLOW_TRACKING_URI",
@@ -44,6 +46,7 @@ _MLFLOW_TWINS = {
     HTTP_MAX_RETRIES: "MLFLOW_HTTP_REQUEST_MAX_RETRIES",
     HTTP_BACKOFF_FACTOR: "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR",
     S3_ENDPOINT_URL: "MLFLOW_S3_ENDPOINT_URL",
+    ENV_ROOT: "MLFLOW_ENV_ROOT",
 }
 
 

@@ -188,7 +188,7 @@ def test_ajax_twin_serves_the_same_endpoints(live: Live, prefix: str) -> None:
         "/api/2.0/mlflow/nothing-here",
         "/ajax-api/2.0/mlflow/runs/none",
         "/api/3.0/mlflow/runs/get",
-        "/api/2.0/mlflow/registered-models/get",
+        "/api/2.0/mlflow/no-such/rpc",
         "/elsewhere",
     ],
 )

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 import runwell
 from runwell.errors import AlreadyExists, ErrorCode, NotFound, error_for_code
 
@@ -21,6 +23,12 @@ HEAVY = (
     "yaml",
     "httpx",
     "orjson",
+    "cloudpickle",
+    "skops",
+    "runwell.models",
+    "runwell.pyfunc",
+    "runwell.sklearn",
+    "runwell.scoring",
 )
 
 
@@ -28,8 +36,21 @@ def test_import_runwell_loads_no_heavy_modules() -> None:
     code = "import json, sys, runwell; print(json.dumps(sorted(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     loaded = json.loads(done.stdout)
-    heavy = sorted({m.split(".")[0] for m in loaded} & set(HEAVY))
+    heavy = sorted(({m.split(".")[0] for m in loaded} | set(loaded)) & set(HEAVY))
     assert heavy == []
+
+
+def test_model_packages_load_on_first_use_as_attributes() -> None:
+    code = (
+        "import sys, runwell; before = 'runwell.sklearn' in sys.modules; "
+        "print(before, runwell.sklearn.__name__, runwell.pyfunc.load_model.__module__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    before, name, module = done.stdout.split()
+    assert (before, name) == ("False", "runwell.sklearn")
+    assert module.startswith("runwell.pyfunc")
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        runwell.no_such_thing  # noqa: B018
 
 
 def test_all_is_sorted_and_complete() -> None:

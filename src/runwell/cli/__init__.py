@@ -5,6 +5,7 @@
     runwell runs describe 3f2a... --json
     runwell artifacts download --run-id 3f2a... --path plots --dst ./out
     runwell db upgrade sqlite:///runwell.db
+    runwell models registry set-alias wine champion 3
     runwell server --port 5000          (alias: runwell ui)
 
 ``--tracking-uri`` picks the store; without it RUNWELL_TRACKING_URI (or MLFLOW_TRACKING_URI)
@@ -29,7 +30,7 @@ from typing import Any
 import click
 
 from runwell._version import __version__
-from runwell.cli import artifacts, db, experiments, runs, server
+from runwell.cli import artifacts, db, experiments, models, registry, runs, server
 from runwell.cli._context import CliState
 from runwell.errors import NotFound, RunwellError, Unavailable
 from runwell.tracking.client import resolve_tracking_uri
@@ -76,5 +77,7 @@ main.add_command(experiments.group)
 main.add_command(runs.group)
 main.add_command(artifacts.group)
 main.add_command(db.group)
+main.add_command(models.group)
+models.group.add_command(registry.group)
 main.add_command(server.command, "server")
 main.add_command(server.command, "ui")

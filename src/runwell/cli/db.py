@@ -12,9 +12,10 @@ import click
 
 from runwell.cli._context import CliState, pass_state
 from runwell.errors import NotFound
-from runwell.store.sql import migrate
-from runwell.store.sql.engine import get_engine, transaction
 from runwell.tracking.client import resolve_tracking_uri
+
+# SQLAlchemy and alembic load inside the commands: every other command (``runwell models
+# serve`` among them) starts without them.
 
 _SQLITE = "sqlite:///"
 
@@ -43,6 +44,9 @@ def upgrade(state: CliState, uri: str | None) -> None:
 
     URI defaults to the tracking URI. Back the database up first.
     """
+    from runwell.store.sql import migrate
+    from runwell.store.sql.engine import get_engine
+
     before, after = migrate.upgrade(get_engine(_database_uri(state, uri)))
     if before == after:
         click.echo(f"schema at {after}")
@@ -56,6 +60,9 @@ def upgrade(state: CliState, uri: str | None) -> None:
 def current(state: CliState, uri: str | None) -> None:
     """Print the schema revision of the database at URI (default: the tracking URI)."""
     resolved = _database_uri(state, uri)
+    from runwell.store.sql import migrate
+    from runwell.store.sql.engine import get_engine, transaction
+
     with transaction(get_engine(resolved), write=False) as conn:
         revision = migrate.current_revision(conn)
     head = migrate.head_revision()

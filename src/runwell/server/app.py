@@ -24,7 +24,15 @@ from runwell.server.artifact_roots import ArtifactRoots, RepoFactory
 from runwell.server.config import DEFAULT_ALLOWED_HOSTS, DEFAULT_CORS_ORIGINS, ServerConfig
 from runwell.server.context import ServerContext
 from runwell.server.dispatch import RpcDispatch, rpc_routes
-from runwell.server.routes import artifacts, experiments, logged_models, meta, metrics, runs
+from runwell.server.routes import (
+    artifacts,
+    experiments,
+    logged_models,
+    meta,
+    metrics,
+    registry,
+    runs,
+)
 from runwell.server.security import SecurityMiddleware
 from runwell.store import uri as uris
 from runwell.store.protocols import TrackingStore
@@ -37,6 +45,7 @@ API_ROUTERS: list[APIRouter] = [
     metrics.router,
     artifacts.router,
     logged_models.router,
+    registry.router,
 ]
 # Routers mounted at the root (after the static prefix).
 ROOT_ROUTERS: list[APIRouter] = [meta.router, artifacts.ui_router]
@@ -74,7 +83,8 @@ def create_app(
         static_prefix: a path every route is served under (``/mlflow``).
         serve_artifacts: proxy artifacts (``--no-serve-artifacts`` turns it off: 503).
         artifacts_only: serve only artifacts; tracking routes answer 503.
-        registry_store_uri: kept on ``app.state`` for the registry routes to come.
+        registry_store_uri: the model registry's store; by default the tracking store's
+            database.
         readable_artifact_roots: local roots besides the destination whose run artifacts
             ``get-artifact`` and ``artifacts/list`` may read (the store's default root is
             added when it has one).

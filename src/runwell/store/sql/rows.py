@@ -282,3 +282,8 @@ run_models = sa.Table(
     sqlite_with_rowid=False,
     **MYSQL_TABLE,
 )
+
+# The registry's tables join this metadata when their module loads; importing it here makes
+# every user of ``metadata`` (Alembic's env.py, the schema test) see them. Last on purpose:
+# registry_rows imports the names defined above.
+from runwell.store.sql import registry_rows as registry_rows  # noqa: E402

@@ -57,7 +57,8 @@ def _string_condition(
     dialect: str, column: sa.ColumnElement[Any], op: str, value: Any
 ) -> sa.ColumnElement[bool]:
     if op == "ILIKE":
-        return sa.func.lower(column).like(sa.func.lower(sa.literal(value)))
+        bound = value if isinstance(value, sa.BindParameter) else sa.literal(value)
+        return sa.func.lower(column).like(sa.func.lower(bound))
     column = _binary(dialect, column)
     if op == "=":
         equal: sa.ColumnElement[bool] = column == value

@@ -1,0 +1,111 @@
+"""The environment files of a model directory (reference §1).
+
+``requirements.txt`` pins what the flavor imports to the installed versions (plus
+``runwell==<version>``, as MLflow pins itself); ``python_env.yaml`` names the interpreter and
+build tools and points at requirements.txt; ``conda.yaml`` says the same for conda users.
+``pip_requirements`` replaces the inferred list; ``extra_pip_requirements`` adds to it.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+from collections.abc import Iterable, Sequence
+from importlib import metadata
+from typing import Any
+
+from runwell.errors import InvalidArgument
+
+REQUIREMENTS_FILE = "requirements.txt"
+PYTHON_ENV_FILE = "python_env.yaml"
+CONDA_ENV_FILE = "conda.yaml"
+CONSTRAINTS_FILE = "constraints.txt"
+_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def pinned(package: str) -> str:
+    """``package==<installed version>``, or the bare name when it is not installed."""
+    try:
+        return f"{package}=={metadata.version(package)}"
+    except metadata.PackageNotFoundError:
+        return package
+
+
+def _requirement_name(line: str) -> str:
+    match = _NAME.match(line)
+    return match.group(1).lower().replace("_", "-") if match else line.strip()
+
+
+def _as_list(value: str | Sequence[str] | None, label: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        if not os.path.isfile(value):
+            raise InvalidArgument(
+                f"Invalid {label} '{value}': expected a list of requirements or the path of a "
+                "requirements file."
+            )
+        with open(value, encoding="utf-8") as handle:
+            lines = [line.strip() for line in handle]
+        return [line for line in lines if line and not line.startswith("#")]
+    if not all(isinstance(item, str) for item in value):
+        raise InvalidArgument(f"Invalid {label}: every requirement must be a string.")
+    return list(value)
+
+
+def requirements(
+    flavor_packages: Iterable[str],
+    pip_requirements: str | Sequence[str] | None = None,
+    extra_pip_requirements: str | Sequence[str] | None = None,
+) -> list[str]:
+    """The requirement lines for a model: explicit ones, or runwell + the flavor's, pinned."""
+    if pip_requirements is not None and extra_pip_requirements is not None:
+        raise InvalidArgument(
+            "Give at most one of 'pip_requirements' and 'extra_pip_requirements'."
+        )
+    explicit = _as_list(pip_requirements, "pip_requirements")
+    if pip_requirements is not None:
+        return explicit
+    from runwell._version import __version__
+
+    lines = [f"runwell=={__version__}"]
+    lines += [pinned(p) for p in flavor_packages]
+    seen = {_requirement_name(line) for line in lines}
+    for line in _as_list(extra_pip_requirements, "extra_pip_requirements"):
+        name = _requirement_name(line)
+        if name in seen:
+            lines = [x for x in lines if _requirement_name(x) != name]
+        lines.append(line)
+        seen.add(name)
+    return lines
+
+
+def _build_dependencies() -> list[str]:
+    return [pinned("pip"), pinned("setuptools"), "wheel"]
+
+
+def write_environment(path: str, lines: Sequence[str]) -> dict[str, Any]:
+    """Write requirements.txt, python_env.yaml and conda.yaml; the pyfunc ``env`` mapping."""
+    import yaml
+
+    python = platform.python_version()
+    with open(os.path.join(path, REQUIREMENTS_FILE), "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines))
+    python_env = {
+        "python": python,
+        "build_dependencies": _build_dependencies(),
+        "dependencies": [f"-r {REQUIREMENTS_FILE}"],
+    }
+    with open(os.path.join(path, PYTHON_ENV_FILE), "w", encoding="utf-8") as handle:
+        yaml.safe_dump(python_env, handle, default_flow_style=False, sort_keys=False)
+    pip_pin = pinned("pip")
+    pip_bound = pip_pin.replace("==", "<=") if "==" in pip_pin else "pip"
+    conda = {
+        "channels": ["conda-forge"],
+        "dependencies": [f"python={python}", pip_bound, {"pip": list(lines)}],
+        "name": "runwell-env",
+    }
+    with open(os.path.join(path, CONDA_ENV_FILE), "w", encoding="utf-8") as handle:
+        yaml.safe_dump(conda, handle, default_flow_style=False, sort_keys=False)
+    return {"conda": CONDA_ENV_FILE, "virtualenv": PYTHON_ENV_FILE}

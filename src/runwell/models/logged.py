@@ -1,0 +1,85 @@
+"""``log_model`` as MLflow 3 does it (reference §1 and the logged-model routes).
+
+1. create a logged model (``m-<id>``, PENDING) in the active run's experiment (or the active
+   experiment when no run is active), with the run as its source;
+2. link it to the run as an output (step 0);
+3. save the model to a temporary directory with ``artifact_path`` = the model's artifact
+   location, ``model_id``/``model_uuid`` = its id and ``run_id`` = the run;
+4. upload the directory to the logged model's artifact location;
+5. finalize READY, or FAILED when any step raised (a partial model is never READY).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from runwell.entities import LoggedModelParam, LoggedModelStatus, LoggedModelTag, ModelOutput
+from runwell.models.model import Model, ModelInfo
+from runwell.store import uri as uris
+from runwell.tracking import fluent
+from runwell.tracking.client import RunwellClient
+
+SaveFunction = Callable[[str, Model], None]
+
+
+def log_model(
+    name: str,
+    save: SaveFunction,
+    model_type: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+    step: int = 0,
+    registered_model_name: str | None = None,
+) -> ModelInfo:
+    """Create the logged model, save with ``save(path, model)`` and upload; see the module.
+
+    With ``registered_model_name``, the model then becomes a new version of that registered
+    model (created when missing), as ``runwell.register_model`` does.
+    """
+    active = fluent.active_run()
+    client = RunwellClient(fluent.get_tracking_uri())
+    run_id = active.info.run_id if active is not None else None
+    experiment_id = (
+        active.info.experiment_id
+        if active is not None
+        else fluent._active_experiment_id()  # the fluent rule: set_experiment, env, default
+    )
+    store = client.store
+    logged = store.create_logged_model(
+        experiment_id,
+        name=name,
+        source_run_id=run_id,
+        tags=[LoggedModelTag(key=k, value=str(v)) for k, v in (tags or {}).items()],
+        params=[LoggedModelParam(key=k, value=str(v)) for k, v in (params or {}).items()],
+        model_type=model_type,
+    )
+    model = Model(
+        artifact_path=logged.artifact_location,
+        run_id=run_id,
+        model_id=logged.model_id,
+        model_uuid=logged.model_id,
+    )
+    try:
+        if run_id is not None:
+            store.log_outputs(run_id, [ModelOutput(model_id=logged.model_id, step=step)])
+        with tempfile.TemporaryDirectory(prefix="runwell-log-model-") as tmp:
+            local = os.path.join(tmp, "model")
+            save(local, model)
+            repo = uris.artifact_repo(logged.artifact_location, client.tracking_uri)
+            repo.log_artifacts(local, None)
+    except BaseException:
+        store.finalize_logged_model(logged.model_id, LoggedModelStatus.FAILED)
+        raise
+    store.finalize_logged_model(logged.model_id, LoggedModelStatus.READY)
+    info = ModelInfo.from_model(model, f"models:/{logged.model_id}", name)
+    if registered_model_name is not None:
+        from runwell.tracking.fluent_registry import register_model
+
+        version = register_model(
+            info.model_uri, registered_model_name, tracking_uri=client.tracking_uri
+        )
+        info.registered_model_version = int(version.version)
+    return info

@@ -1,0 +1,24 @@
+"""runwell.pyfunc: one ``predict`` for every model, and custom Python models.
+
+import runwell.pyfunc
+
+class AddN(runwell.pyfunc.PythonModel):
+    def predict(self, context, model_input, params=None):
+        return model_input + (params or {}).get("n", 1)
+
+runwell.pyfunc.save_model("add_n", python_model=AddN())
+runwell.pyfunc.load_model("add_n").predict(df)
+"""
+
+from runwell.pyfunc.model import PythonModel, PythonModelContext
+from runwell.pyfunc.pyfunc_model import PyFuncModel, load_model
+from runwell.pyfunc.save import log_model, save_model
+
+__all__ = [
+    "PyFuncModel",
+    "PythonModel",
+    "PythonModelContext",
+    "load_model",
+    "log_model",
+    "save_model",
+]

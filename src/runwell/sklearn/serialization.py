@@ -1,0 +1,109 @@
+"""Writing and reading scikit-learn estimators: skops (default), cloudpickle or pickle.
+
+skops stores an estimator without pickle, and loading it checks each type against a trusted
+list, so it is the default wherever the estimator allows. An estimator skops cannot write, or
+one holding types skops does not trust (custom classes) that the caller did not list in
+``skops_trusted_types``, is stored with cloudpickle instead, and a log line says why.
+Loading a pickle logs the file being unpickled (it can run code).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+from collections.abc import Sequence
+from typing import Any
+
+from runwell.errors import InvalidArgument
+
+_logger = logging.getLogger(__name__)
+
+SKOPS = "skops"
+CLOUDPICKLE = "cloudpickle"
+PICKLE = "pickle"
+FORMATS = (SKOPS, CLOUDPICKLE, PICKLE)
+FILE_NAMES = {SKOPS: "model.skops", CLOUDPICKLE: "model.pkl", PICKLE: "model.pkl"}
+
+
+def check_format(serialization_format: str) -> str:
+    if serialization_format not in FORMATS:
+        raise InvalidArgument(
+            f"Invalid serialization_format {serialization_format!r}: expected one of "
+            f"{', '.join(FORMATS)}."
+        )
+    return serialization_format
+
+
+def _skops_bytes(estimator: Any, trusted: Sequence[str]) -> tuple[bytes | None, str]:
+    """The skops encoding, or None and the reason it cannot be used."""
+    try:
+        import skops.io  # type: ignore[import-untyped]
+    except ImportError:
+        return None, "skops is not installed"
+    try:
+        data: bytes = skops.io.dumps(estimator)
+        untrusted = skops.io.get_untrusted_types(data=data)
+    except Exception as exc:  # skops raises many types for objects it cannot encode
+        return None, f"skops cannot serialize it ({type(exc).__name__}: {exc})"
+    refused = sorted(set(untrusted) - set(trusted))
+    if refused:
+        return None, (
+            f"it holds types skops does not trust: {refused} (list them in "
+            "skops_trusted_types to keep the skops format)"
+        )
+    return data, ""
+
+
+def dump(
+    estimator: Any, directory: str, serialization_format: str, trusted: Sequence[str] = ()
+) -> tuple[str, str]:
+    """Write the estimator into ``directory``; (format actually used, file name)."""
+    fmt = check_format(serialization_format)
+    if fmt == SKOPS:
+        data, reason = _skops_bytes(estimator, trusted)
+        if data is not None:
+            with open(os.path.join(directory, FILE_NAMES[SKOPS]), "wb") as handle:
+                handle.write(data)
+            return SKOPS, FILE_NAMES[SKOPS]
+        _logger.warning("Saving the model with cloudpickle instead of skops: %s.", reason)
+        fmt = CLOUDPICKLE
+    path = os.path.join(directory, FILE_NAMES[fmt])
+    with open(path, "wb") as handle:
+        if fmt == CLOUDPICKLE:
+            import cloudpickle  # type: ignore[import-untyped]
+
+            cloudpickle.dump(estimator, handle)
+        else:
+            pickle.dump(estimator, handle)
+    return fmt, FILE_NAMES[fmt]
+
+
+def load(path: str, serialization_format: str, trusted: Sequence[str] | None = None) -> Any:
+    """Read an estimator; skops files must hold only trusted types."""
+    fmt = check_format(serialization_format)
+    if not os.path.isfile(path):
+        raise InvalidArgument(f"The model file '{path}' is missing from the model directory.")
+    if fmt == SKOPS:
+        try:
+            import skops.io
+        except ImportError:
+            raise InvalidArgument(
+                f"Cannot load '{path}': it is in the skops format and skops is not installed "
+                "(pip install skops)."
+            ) from None
+        untrusted = skops.io.get_untrusted_types(file=path)
+        refused = sorted(set(untrusted) - set(trusted or ()))
+        if refused:
+            raise InvalidArgument(
+                f"Refusing to load '{path}': it holds types skops does not trust and the "
+                f"flavor's skops_trusted_types does not list: {refused}."
+            )
+        return skops.io.load(path, trusted=list(untrusted) or None)
+    _logger.info("Unpickling %s (%s runs code from this file).", path, fmt)
+    with open(path, "rb") as handle:
+        if fmt == CLOUDPICKLE:
+            import cloudpickle
+
+            return cloudpickle.load(handle)
+        return pickle.load(handle)
