@@ -16,6 +16,7 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric, Param
 
 import harness
+import mlflow_registry
 import mlflow_scoring
 import mlflow_server
 
@@ -164,6 +165,8 @@ OPS = {
     "server_history": mlflow_server.server_history,
     "server_start": mlflow_server.server_start,
     **mlflow_scoring.OPS,
+    "populate_registry": mlflow_registry.populate_registry,
+    "registry_search": mlflow_registry.registry_search,
 }
 
 if __name__ == "__main__":

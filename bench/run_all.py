@@ -97,7 +97,7 @@ def run_workload(
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     row: dict[str, Any] = {"date": stamp, "runwell": None, "mlflow": None}
     chosen = [(sides.RUNWELL, sizes.runwell)]
-    if not args.no_mlflow:
+    if not args.no_mlflow and sizes.mlflow > 0:  # 0: a workload MLflow has no counterpart of
         chosen.append((sides.MLFLOW, sizes.mlflow))
     try:
         for side, size in chosen:

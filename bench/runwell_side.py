@@ -7,9 +7,12 @@ Run by ``run_all.py`` in a fresh process per workload, like ``mlflow_side.py``; 
 from __future__ import annotations
 
 import harness
-from workloads import history, scoring, search, server, writes
+from workloads import history, registry, scoring, search, server, writes
 
 OPS = {
+    "populate_registry": registry.populate_registry,
+    "registry_search": registry.registry_search,
+    "registry_resolve": registry.registry_resolve,
     "log_batch": writes.log_batch,
     "log_metric": writes.log_metric,
     "populate_runs": search.populate_runs,

@@ -363,7 +363,49 @@ SCORING_WORKLOADS = (
     ),
 )
 
-WORKLOADS = WORKLOADS + SERVER_WORKLOADS + SCORING_WORKLOADS
+REGISTRY_WORKLOADS = (
+    Workload(
+        name="registry_search",
+        title="`search_model_versions` by name and tag, 10,000 versions of 1,000 models",
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=10_000, mlflow=10_000),
+        quick=Sizes(runwell=1_000, mlflow=1_000),
+        reps=5,
+        target=30,
+        ratio_target=10,
+        fixture="registry",
+        noun="queries",
+        note=(
+            "Local SQLite store. 1,000 registered models of 10 versions each, every version "
+            "tagged `team`; the query is `name = '<one model>' and tags.team = 'speech'` (3 "
+            "versions). Median of 20 queries after a warm-up, per repetition. MLflow's fixture "
+            "is one model made through its API, copied row for row in its own schema (its API "
+            "takes about 35 ms per version here); both sides query through their public client."
+        ),
+    ),
+    Workload(
+        name="registry_resolve",
+        title="resolve `models:/<name>@<alias>` over REST and start the download",
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=10_000, mlflow=0),
+        quick=Sizes(runwell=1_000, mlflow=0),
+        reps=3,
+        target=20,
+        ratio_target=None,
+        fixture="registry",
+        noun="resolutions",
+        note=(
+            "`runwell server` over the registry fixture: GET registered-models/alias, GET "
+            "model-versions/get-download-uri, then the first bytes of the model's MLmodel through "
+            "the artifact proxy, as a loader does; client wall time of the three round trips "
+            "(an upper bound on server time). Median of 20 after a warm-up, per repetition."
+        ),
+    ),
+)
+
+WORKLOADS = WORKLOADS + SERVER_WORKLOADS + SCORING_WORKLOADS + REGISTRY_WORKLOADS
 
 BY_NAME = {w.name: w for w in WORKLOADS}
 
