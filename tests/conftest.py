@@ -137,6 +137,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, server_databases: dic
     return _empty_database(request.param, tmp_path, server_databases)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server_db_url(
+    request: pytest.FixtureRequest, tmp_path: Path, server_databases: dict[str, str]
+) -> str:
+    """An empty database for a live server's end-to-end tests: the embedded default and the
+    team server's usual choice."""
+    return _empty_database(request.param, tmp_path, server_databases)
+
+
 @pytest.fixture(scope="session")
 def rest_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RestBackend]:
     """One live server per worker, behind the ``rest`` backend of ``store``."""

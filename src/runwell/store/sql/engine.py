@@ -37,18 +37,11 @@ def normalize_url(url: str) -> str:
     return url
 
 
-SQLITE_PAGE_SIZE = 2048
-
-
 def sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     # Autocommit at the driver level: transactions are begun explicitly in _sqlite_on_begin.
     dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-    # Only a new database takes a page size. A training loop commits one point at a time, and
-    # each commit writes its changed pages to the log: 2 KB pages instead of 4 KB make that
-    # commit about a fifth cheaper; history and search reads do not notice.
-    cursor.execute(f"PRAGMA page_size = {SQLITE_PAGE_SIZE}")
     cursor.execute("PRAGMA journal_mode = WAL")
     # NORMAL in WAL mode survives a killed process (only power loss can drop a commit).
     cursor.execute("PRAGMA synchronous = NORMAL")
