@@ -11,11 +11,14 @@ is one (MLflow 3's models live outside the run's artifacts), else the run's arti
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from runwell.entities.registry import ModelVersion
 from runwell.errors import AlreadyExists, InvalidArgument
 from runwell.tracking.client import RunwellClient
+
+if TYPE_CHECKING:
+    from runwell.entities.registry import ModelVersion
 
 
 def _source_of(client: RunwellClient, model_uri: str) -> tuple[str, str | None, str | None]:

@@ -18,26 +18,30 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from runwell.entities import Page
-from runwell.entities.registry import (
-    ModelVersion,
-    ModelVersionTag,
-    RegisteredModel,
-    RegisteredModelTag,
-)
 from runwell.errors import InvalidArgument, NotFound
-from runwell.store.registry_protocol import RegistryStore
-from runwell.store.registry_uri import registry_store
 
+# The registry's entities and store load on the first registry call, not with `import runwell`.
 if TYPE_CHECKING:
+    from runwell.entities import Page
+    from runwell.entities.registry import (
+        ModelVersion,
+        ModelVersionTag,
+        RegisteredModel,
+        RegisteredModelTag,
+    )
     from runwell.store.protocols import TrackingStore
+    from runwell.store.registry_protocol import RegistryStore
 
 
 def _model_tags(values: Mapping[str, object] | None) -> list[RegisteredModelTag]:
+    from runwell.entities.registry import RegisteredModelTag
+
     return [RegisteredModelTag(key=str(k), value=str(v)) for k, v in (values or {}).items()]
 
 
 def _version_tags(values: Mapping[str, object] | None) -> list[ModelVersionTag]:
+    from runwell.entities.registry import ModelVersionTag
+
     return [ModelVersionTag(key=str(k), value=str(v)) for k, v in (values or {}).items()]
 
 
@@ -57,6 +61,8 @@ class RegistryClientMixin:
         if self._registry is None:
             uri = self.registry_uri or self.tracking_uri
             self.store  # noqa: B018 - opens (and migrates) the shared database first
+            from runwell.store.registry_uri import registry_store
+
             self._registry = registry_store(uri)
         return self._registry
 
@@ -98,9 +104,7 @@ class RegistryClientMixin:
         return self.registry_store.get_latest_versions(name, stages)
 
     def set_registered_model_tag(self, name: str, key: str, value: object) -> None:
-        self.registry_store.set_registered_model_tag(
-            name, RegisteredModelTag(key=key, value=str(value))
-        )
+        self.registry_store.set_registered_model_tag(name, _model_tags({key: value})[0])
 
     def delete_registered_model_tag(self, name: str, key: str) -> None:
         self.registry_store.delete_registered_model_tag(name, key)
@@ -166,9 +170,7 @@ class RegistryClientMixin:
         )
 
     def set_model_version_tag(self, name: str, version: str | int, key: str, value: object) -> None:
-        self.registry_store.set_model_version_tag(
-            name, version, ModelVersionTag(key=key, value=str(value))
-        )
+        self.registry_store.set_model_version_tag(name, version, _version_tags({key: value})[0])
 
     def delete_model_version_tag(self, name: str, version: str | int, key: str) -> None:
         self.registry_store.delete_model_version_tag(name, version, key)
