@@ -95,3 +95,16 @@ def experiment_ids(client: RunwellClient, ids: Sequence[str], names: Sequence[st
         token = page.token
         if token is None:
             return found
+
+
+def parse_tags(
+    _ctx: click.Context, _param: click.Parameter, values: Sequence[str]
+) -> dict[str, str]:
+    """click callback of a repeatable ``--tag KEY=VALUE`` option."""
+    tags: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"'{item}' is not KEY=VALUE, e.g. --tag team=vision")
+        tags[key] = value
+    return tags

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import click
 
 from runwell.cli import _render
-from runwell.cli._context import CliState, pass_state, require_experiment, view_option
+from runwell.cli._context import (
+    CliState,
+    parse_tags,
+    pass_state,
+    require_experiment,
+    view_option,
+)
 from runwell.entities import LifecycleStage, ViewType
 from runwell.errors import AlreadyExists
 from runwell.tracking.paging import collect_pages
-
-
-def _parse_tags(
-    _ctx: click.Context, _param: click.Parameter, values: Sequence[str]
-) -> dict[str, str]:
-    tags: dict[str, str] = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"'{item}' is not KEY=VALUE, e.g. --tag team=vision")
-        tags[key] = value
-    return tags
 
 
 def _check_name_free(state: CliState, name: str) -> None:
@@ -53,7 +45,7 @@ def group() -> None:
     "tags",
     metavar="KEY=VALUE",
     multiple=True,
-    callback=_parse_tags,
+    callback=parse_tags,
     help="A tag on the experiment (repeatable).",
 )
 @pass_state

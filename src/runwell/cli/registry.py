@@ -14,23 +14,11 @@ from collections.abc import Sequence
 import click
 
 from runwell.cli import _render
-from runwell.cli._context import CliState, pass_state
+from runwell.cli._context import CliState, parse_tags, pass_state
 from runwell.entities.registry import STAGES, ModelVersion, RegisteredModel
 from runwell.tracking.paging import collect_pages
 
 _PAGE_SIZE = 1000
-
-
-def _parse_tags(
-    _ctx: click.Context, _param: click.Parameter, values: Sequence[str]
-) -> dict[str, str]:
-    tags: dict[str, str] = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"'{item}' is not KEY=VALUE, e.g. --tag owner=vision")
-        tags[key] = value
-    return tags
 
 
 _tag_option = click.option(
@@ -38,7 +26,7 @@ _tag_option = click.option(
     "tags",
     multiple=True,
     metavar="KEY=VALUE",
-    callback=_parse_tags,
+    callback=parse_tags,
     help="A tag (repeatable).",
 )
 _json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")

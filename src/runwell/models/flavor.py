@@ -135,3 +135,15 @@ def accepted_params(
             "Params %s are not accepted by the %s model; ignored.", ignored, flavor
         )
     return kept
+
+
+def flavor_conf(directory: str, flavor: str) -> dict[str, Any]:
+    """The ``flavor`` section of the MLmodel in ``directory``; InvalidArgument naming the
+    flavors it has when that one is missing."""
+    flavors = Model.load(directory).flavors
+    conf = flavors.get(flavor)
+    if conf is None:
+        raise InvalidArgument(
+            f"Model at '{directory}' has no {flavor} flavor (it has {sorted(flavors)})."
+        )
+    return dict(conf)

@@ -24,6 +24,7 @@ from runwell.models.flavor import (
     add_pyfunc_flavor,
     copy_code_paths,
     finish_model,
+    flavor_conf,
     prepare_directory,
 )
 from runwell.models.input_example import save_input_example
@@ -197,13 +198,7 @@ def log_model(
 
 
 def _flavor_conf(directory: str) -> dict[str, Any]:
-    flavors = Model.load(directory).flavors
-    conf = flavors.get(FLAVOR_NAME)
-    if conf is None:
-        raise InvalidArgument(
-            f"Model at '{directory}' has no onnx flavor (it has {sorted(flavors)})."
-        )
-    return conf
+    return flavor_conf(directory, FLAVOR_NAME)
 
 
 def _model_file(directory: str, conf: Mapping[str, Any]) -> str:
