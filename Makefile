@@ -5,24 +5,27 @@ BIN := $(VENV)/bin
 MLFLOW_VENV := .venv-mlflow
 STAMP := $(VENV)/.installed
 MLFLOW_STAMP := $(MLFLOW_VENV)/.installed
+# uv ignores pip's configuration; where the machine keeps local wheels (the CPU build of torch),
+# pass them on, or `torch==2.13.0` resolves to the multi-GB CUDA build.
+FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 
 .PHONY: run demo test test-fast test-slow lint bench env mlflow-env clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
-	$(BIN)/uv pip install --python $(BIN)/python -q --compile-bytecode -e '.[test]'
+	$(BIN)/uv pip install --python $(BIN)/python -q --compile-bytecode $(FIND_LINKS) -e '.[test]'
 	touch $(STAMP)
 
 env: $(STAMP)
 
 # mlflow lives in its own virtualenv: tests and benchmarks call it as a subprocess, so its pins
 # never constrain runwell's dependencies.
-$(MLFLOW_STAMP):
+$(MLFLOW_STAMP): Makefile
 	test -x $(MLFLOW_VENV)/bin/python || $(PYTHON) -m venv $(MLFLOW_VENV)
 	$(MLFLOW_VENV)/bin/python -m pip install -q --upgrade pip uv
-	$(MLFLOW_VENV)/bin/uv pip install --python $(MLFLOW_VENV)/bin/python -q --compile-bytecode 'mlflow>=3.17,<3.18' \
-		xgboost-cpu lightgbm statsmodels onnx onnxruntime
+	$(MLFLOW_VENV)/bin/uv pip install --python $(MLFLOW_VENV)/bin/python -q --compile-bytecode $(FIND_LINKS) \
+		'mlflow>=3.17,<3.18' xgboost-cpu lightgbm statsmodels onnx onnxruntime 'torch==2.13.0'
 	touch $(MLFLOW_STAMP)
 
 mlflow-env: $(MLFLOW_STAMP)

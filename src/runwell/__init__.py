@@ -113,7 +113,9 @@ _LAZY_MODULES = frozenset(
         "lightgbm",
         "models",
         "onnx",
+        "projects",
         "pyfunc",
+        "pytorch",
         "scoring",
         "sklearn",
         "statsmodels",
@@ -125,4 +127,6 @@ _LAZY_MODULES = frozenset(
 def __getattr__(name: str) -> Any:
     if name in _LAZY_MODULES:
         return importlib.import_module(f"runwell.{name}")
+    if name == "run":  # runwell.run(uri, ...): a project run, as mlflow.run
+        return importlib.import_module("runwell.projects").run
     raise AttributeError(f"module 'runwell' has no attribute {name!r}")

@@ -16,6 +16,7 @@ def test_register_and_resolve_every_model_uri_form() -> None:
         runwell.log_text("x", "model/MLmodel")
     exp_id = run.info.experiment_id
     logged = client.store.create_logged_model(exp_id, name="clf", source_run_id=run.info.run_id)
+    client.store.finalize_logged_model(logged.model_id, "READY")
     v1 = runwell.register_model(f"runs:/{run.info.run_id}/model", "churn", tags={"t": 1})
     v2 = runwell.register_model(f"runs:/{run.info.run_id}/clf", "churn")
     assert (v1.version, v1.source, v1.tag_dict) == (

@@ -237,11 +237,30 @@ def test_search_model_versions(stores: Stores) -> None:
             registry.search_model_versions(bad)
 
 
+def test_a_logged_model_registers_only_once_ready(stores: Stores) -> None:
+    registry = stores.registry
+    exp_id = stores.tracking.create_experiment("uploads").experiment_id
+    registry.create_registered_model("m")
+    pending = stores.tracking.create_logged_model(exp_id, name="pending")
+    failed = stores.tracking.create_logged_model(exp_id, name="failed")
+    stores.tracking.finalize_logged_model(failed.model_id, "FAILED")
+    for model, state in ((pending, "PENDING"), (failed, "FAILED")):
+        with pytest.raises(InvalidArgument, match=f"'{model.model_id}' is {state}, not READY"):
+            registry.create_model_version("m", f"models:/{model.model_id}", model_id=model.model_id)
+        with pytest.raises(InvalidArgument, match="not READY"):
+            registry.create_model_version("m", f"models:/{model.model_id}")
+    assert not registry.get_registered_model("m").latest_versions
+    stores.tracking.finalize_logged_model(pending.model_id, "READY")
+    version = registry.create_model_version("m", f"models:/{pending.model_id}")
+    assert (version.version, version.model_id) == ("1", pending.model_id)
+
+
 def test_lineage_and_download_uri(stores: Stores) -> None:
     registry = stores.registry
     exp_id = stores.tracking.create_experiment("lineage").experiment_id
     run_id = stores.tracking.create_run(exp_id, "u", 1).info.run_id
     logged = stores.tracking.create_logged_model(exp_id, name="model", source_run_id=run_id)
+    stores.tracking.finalize_logged_model(logged.model_id, "READY")
     registry.create_registered_model("m")
     v1 = registry.create_model_version(
         "m", f"models:/{logged.model_id}", run_id=run_id, model_id=logged.model_id

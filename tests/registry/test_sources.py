@@ -131,6 +131,7 @@ def test_proxied_sources_must_lie_in_the_runs_proxied_root(tmp_path: Path) -> No
     exp_id = tracking.create_experiment("proxied").experiment_id
     run = tracking.create_run(exp_id, "u", 1).info
     logged = tracking.create_logged_model(exp_id, name="model")
+    tracking.finalize_logged_model(logged.model_id, "READY")
     registry.create_registered_model("m")
     inside = f"{run.artifact_uri}/model"
     assert registry.create_model_version("m", inside, run_id=run.run_id).source == inside

@@ -18,7 +18,7 @@ import numpy as np
 from runwell.errors import InvalidArgument
 from runwell.models import Model, ModelInfo, ModelSignature, environment
 from runwell.models.flavor import add_pyfunc_flavor, finish_model, prepare_directory
-from runwell.models.logged import log_model as log_logged_model
+from runwell.models.logged import log_with
 from runwell.models.signature import signature_from_example
 from runwell.models.uri import download_model
 
@@ -69,14 +69,12 @@ def log_model(
     tags: Mapping[str, Any] | None = None,
     registered_model_name: str | None = None,
 ) -> ModelInfo:
-    """Log the polynomial as a logged model (``models:/m-<id>``) of the active run."""
+    """Log the polynomial as a logged model (``models:/m-<id>``) of the active run.
 
-    def save(path: str, model: Model) -> None:
-        save_model(polynomial, path, signature, input_example, mlflow_model=model)
-
-    return log_logged_model(
-        name=name, save=save, tags=tags, registered_model_name=registered_model_name
-    )
+    Its arguments are save_model's (bar ``path``) plus the logged model's, so runwell's
+    log_with does the rest: create the logged model, save into it, upload, mark it READY.
+    """
+    return log_with(save_model, locals())
 
 
 def load_model(model_uri: str) -> np.polynomial.Polynomial:

@@ -30,7 +30,7 @@ from typing import Any
 import click
 
 from runwell._version import __version__
-from runwell.cli import artifacts, db, experiments, models, registry, runs, server
+from runwell.cli import artifacts, db, experiments, models, projects, registry, runs, server
 from runwell.cli._context import CliState
 from runwell.errors import NotFound, RunwellError, Unavailable
 from runwell.tracking.client import resolve_tracking_uri
@@ -79,5 +79,6 @@ main.add_command(artifacts.group)
 main.add_command(db.group)
 main.add_command(models.group)
 models.group.add_command(registry.group)
+main.add_command(projects.command, "run")
 main.add_command(server.command, "server")
 main.add_command(server.command, "ui")

@@ -18,6 +18,7 @@ command runs, which keeps ``runwell models serve`` quick to answer its first ``/
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -159,6 +160,9 @@ def serve(
                 args += [flag, str(value)]
         _exec_in_env(env_manager, model_dir, args)
         return
+    # Start-up only imports and loads: no garbage to collect. serve_uri enables the collector
+    # again once the model is loaded (runwell.scoring.server._load).
+    gc.disable()
     from runwell.scoring import serve_uri
 
     shown = f"[{host}]" if ":" in host else host

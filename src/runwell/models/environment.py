@@ -1,7 +1,8 @@
 """The environment files of a model directory (reference §1).
 
-``requirements.txt`` pins what the flavor imports to the installed versions (plus
-``runwell==<version>``, as MLflow pins itself); ``python_env.yaml`` names the interpreter and
+``requirements.txt`` pins to the installed versions what the flavor imports and what the saved
+model references (inferred_requirements.py: the modules its pickles and code name), plus
+``runwell==<version>`` as MLflow pins itself; ``python_env.yaml`` names the interpreter and
 build tools and points at requirements.txt; ``conda.yaml`` says the same for conda users.
 ``pip_requirements`` replaces the inferred list; ``extra_pip_requirements`` adds to it.
 """
@@ -25,11 +26,16 @@ _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 def pinned(package: str) -> str:
-    """``package==<installed version>``, or the bare name when it is not installed."""
+    """``package==<installed version>``, or the bare name when it is not installed.
+
+    A local version label is dropped (``torch==2.13.0+cpu`` -> ``torch==2.13.0``): package
+    indexes do not serve local versions, so the label would make the line uninstallable.
+    """
     try:
-        return f"{package}=={metadata.version(package)}"
+        version = metadata.version(package)
     except metadata.PackageNotFoundError:
         return package
+    return f"{package}=={version.split('+', 1)[0]}"
 
 
 def _requirement_name(line: str) -> str:
@@ -58,8 +64,14 @@ def requirements(
     flavor_packages: Iterable[str],
     pip_requirements: str | Sequence[str] | None = None,
     extra_pip_requirements: str | Sequence[str] | None = None,
+    model_dir: str | None = None,
+    modules: Iterable[str] = (),
 ) -> list[str]:
-    """The requirement lines for a model: explicit ones, or runwell + the flavor's, pinned."""
+    """The requirement lines for a model: explicit ones, or runwell + the flavor's, pinned.
+
+    With ``model_dir`` (the saved directory), the distributions its files reference are added;
+    ``modules`` adds top-level modules the caller knows the model uses (a PythonModel's source).
+    """
     if pip_requirements is not None and extra_pip_requirements is not None:
         raise InvalidArgument(
             "Give at most one of 'pip_requirements' and 'extra_pip_requirements'."
@@ -69,8 +81,11 @@ def requirements(
         return explicit
     from runwell._version import __version__
 
+    packages = list(flavor_packages)
+    if model_dir is not None:
+        packages += _referenced(model_dir, modules)
     lines = [f"runwell=={__version__}"]
-    lines += [pinned(p) for p in flavor_packages]
+    lines += _unique(pinned(p) for p in packages)
     seen = {_requirement_name(line) for line in lines}
     for line in _as_list(extra_pip_requirements, "extra_pip_requirements"):
         name = _requirement_name(line)
@@ -79,6 +94,25 @@ def requirements(
         lines.append(line)
         seen.add(name)
     return lines
+
+
+def _referenced(model_dir: str, modules: Iterable[str]) -> list[str]:
+    from runwell.models import inferred_requirements as inferred
+
+    code_dir = os.path.join(model_dir, "code")
+    found = inferred.modules_in_model_dir(model_dir, code_dir) | set(modules)
+    return inferred.distributions(found)
+
+
+def _unique(lines: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    kept = []
+    for line in lines:
+        name = _requirement_name(line)
+        if name not in seen:
+            seen.add(name)
+            kept.append(line)
+    return kept
 
 
 def _build_dependencies() -> list[str]:

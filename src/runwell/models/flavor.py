@@ -32,6 +32,7 @@ LOADER_MODULES = {
     "mlflow.pyfunc.model": "runwell.pyfunc.model",
     "mlflow.lightgbm": "runwell.lightgbm",
     "mlflow.onnx": "runwell.onnx",
+    "mlflow.pytorch": "runwell.pytorch",
     "mlflow.statsmodels": "runwell.statsmodels",
     "mlflow.xgboost": "runwell.xgboost",
 }

@@ -83,3 +83,34 @@ def log_model(
         )
         info.registered_model_version = int(version.version)
     return info
+
+
+# log_model's own arguments; a flavor's log_model takes these plus its save_model's.
+LOG_ARGUMENTS = ("name", "tags", "params", "model_type", "step", "registered_model_name")
+
+
+def log_with(save_model: Callable[..., None], arguments: Mapping[str, Any]) -> ModelInfo:
+    """A flavor's ``log_model``: ``arguments`` is its ``locals()``, taken first thing.
+
+    Every flavor's ``log_model`` takes its ``save_model``'s arguments (all but ``path`` and
+    ``mlflow_model``, under the same names, extra ``**kwargs`` included) plus LOG_ARGUMENTS, so
+    one function saves with the first and logs with the second:
+
+        def log_model(sk_model, name, code_paths=None, ..., registered_model_name=None):
+            return log_with(save_model, locals())
+    """
+    save_arguments = {k: v for k, v in arguments.items() if k not in LOG_ARGUMENTS}
+    save_arguments.update(save_arguments.pop("kwargs", None) or {})
+
+    def save(path: str, model: Model) -> None:
+        save_model(path=path, mlflow_model=model, **save_arguments)
+
+    return log_model(
+        arguments["name"],
+        save,
+        model_type=arguments.get("model_type"),
+        tags=arguments.get("tags"),
+        params=arguments.get("params"),
+        step=arguments.get("step", 0),
+        registered_model_name=arguments.get("registered_model_name"),
+    )

@@ -24,7 +24,8 @@ from runwell.errors import InvalidArgument, NotFound
 ENTRY_POINT_GROUP = "runwell.flavors"
 REQUIRED = ("FLAVOR_NAME", "save_model", "load_model", "_load_pyfunc")
 BUILT_IN = {
-    name: f"runwell.{name}" for name in ("lightgbm", "onnx", "sklearn", "statsmodels", "xgboost")
+    name: f"runwell.{name}"
+    for name in ("lightgbm", "onnx", "pytorch", "sklearn", "statsmodels", "xgboost")
 } | {"python_function": "runwell.pyfunc"}
 
 

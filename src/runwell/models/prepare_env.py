@@ -150,7 +150,7 @@ def env_key(python: str, lines: tuple[str, ...] | list[str], installer: list[str
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
     """An exclusive lock on ``path`` (created) for the block; other preparers wait."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as handle:
@@ -205,22 +205,36 @@ def prepare_virtualenv(
             message is included); nothing is left in the cache.
     """
     spec = read_env_spec(model_dir)
-    python, version = _interpreter(spec.python)
-    installer = runwell_requirement()
-    key = env_key(version, spec.requirements, installer)
+    return cached_virtualenv(
+        spec.python, spec.requirements, runwell_requirement(), root=root, echo=echo
+    )
+
+
+def cached_virtualenv(
+    python_version: str | None,
+    requirements: tuple[str, ...],
+    installer: list[str],
+    *,
+    root: Path | None = None,
+    echo: Echo = _quiet,
+) -> Path:
+    """The cached virtualenv of this interpreter version and these requirement lines (plus
+    ``installer``, the runwell to add, or none), built now unless already there."""
+    python, version = _interpreter(python_version)
+    key = env_key(version, requirements, installer)
     base = root or env_root()
     final = base / key
-    with _locked(base / f".{key}.lock"):
+    with locked(base / f".{key}.lock"):
         if env_python(final).exists():
             echo(f"Reusing the environment at {final}")
             return final
         base.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=base))
         try:
-            requirements = building / REQUIREMENTS_FILE
-            requirements.write_text("\n".join(spec.requirements) + "\n", encoding="utf-8")
+            listed = building / REQUIREMENTS_FILE
+            listed.write_text("\n".join(requirements) + "\n", encoding="utf-8")
             env_dir = building / "env"
-            _build_virtualenv(env_dir, python, requirements, installer, echo)
+            _build_virtualenv(env_dir, python, listed, installer, echo)
             os.replace(env_dir, final)
         finally:
             shutil.rmtree(building, ignore_errors=True)
@@ -278,32 +292,46 @@ def prepare_conda_env(
     conda prefixes hold their own path, so they are built in place under the lock and marked
     ready by a file written last; a half-built prefix is removed and rebuilt.
     """
-    import yaml
-
     conda = require_conda()
     directory = Path(model_dir)
     installer = runwell_requirement()
     spec = _conda_file(directory, installer)
+    return conda, cached_conda_env(conda, spec, installer, root=root, echo=echo)
+
+
+def cached_conda_env(
+    conda: str,
+    spec: dict[str, object],
+    installer: list[str],
+    *,
+    root: Path | None = None,
+    echo: Echo = _quiet,
+) -> Path:
+    """The prefix of the cached conda environment of ``spec`` (a conda.yaml mapping), with
+    ``installer`` (the runwell to add, or none) pip-installed into it; built unless there."""
+    import yaml
+
     text = yaml.safe_dump(spec, sort_keys=True)
     key = "conda-" + env_key("conda", [text], installer)
     base = root or env_root()
     prefix = base / key
     ready = base / f"{key}.ready"
-    with _locked(base / f".{key}.lock"):
+    with locked(base / f".{key}.lock"):
         if ready.exists():
             echo(f"Reusing the conda environment at {prefix}")
-            return conda, prefix
+            return prefix
         shutil.rmtree(prefix, ignore_errors=True)
         with tempfile.TemporaryDirectory(prefix="runwell-conda-") as scratch:
             env_file = Path(scratch) / CONDA_ENV_FILE
             env_file.write_text(text, encoding="utf-8")
             create = [conda, "env", "create", "--prefix", str(prefix), "--file", str(env_file)]
             _run(create, "conda env create", echo)
-        pip = [conda, "run", "--prefix", str(prefix), "python", "-m", "pip", "install"]
-        _run([*pip, *installer], "Installing runwell into the conda environment", echo)
+        if installer:
+            pip = [conda, "run", "--prefix", str(prefix), "python", "-m", "pip", "install"]
+            _run([*pip, *installer], "Installing runwell into the conda environment", echo)
         ready.write_text(str(prefix), encoding="utf-8")
     echo(f"Created the conda environment at {prefix}")
-    return conda, prefix
+    return prefix
 
 
 def conda_command(conda: str, prefix: Path, args: list[str]) -> list[str]:

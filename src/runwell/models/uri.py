@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 from runwell.errors import InvalidArgument, NotFound
 from runwell.store import uri as uris
 from runwell.store.protocols import ArtifactRepo
+from runwell.store.registry_rules import require_ready
 from runwell.tracking.client import RunwellClient
 from runwell.tracking.fluent import get_tracking_uri
 
@@ -108,6 +109,7 @@ def _logged_model(model_uri: str, client: RunwellClient) -> ModelLocation:
             model_uri, repo=uris.artifact_repo(location, client.tracking_uri), path=""
         )
     model = client.store.get_logged_model(segments[0])
+    require_ready(model.model_id, model.status)
     repo = uris.artifact_repo(model.artifact_location, client.tracking_uri)
     return ModelLocation(model_uri, repo=repo, path="")
 

@@ -22,8 +22,9 @@ from runwell.models.flavor import (
     finish_model,
     prepare_directory,
 )
+from runwell.models.inferred_requirements import modules_of_object
 from runwell.models.input_example import save_input_example, split_example
-from runwell.models.logged import log_model as log_logged_model
+from runwell.models.logged import log_with
 from runwell.models.model import Model, ModelInfo
 from runwell.models.signature import ModelSignature, infer_schema
 from runwell.pyfunc.model import ARTIFACTS_DIR, PYTHON_MODEL_FILE, PythonModelContext
@@ -141,7 +142,11 @@ def save_model(
     if metadata is not None:
         model.metadata = dict(metadata)
     lines = environment.requirements(
-        ["cloudpickle", "pandas"], pip_requirements, extra_pip_requirements
+        ["cloudpickle", "pandas"],
+        pip_requirements,
+        extra_pip_requirements,
+        model_dir=target,
+        modules=modules_of_object(python_model),
     )
     env = environment.write_environment(target, lines)
     extra: dict[str, Any] = {}
@@ -184,28 +189,4 @@ def log_model(
     Takes ``save_model``'s arguments, plus the logged model's ``tags``, ``params`` and
     ``model_type``; returns a ModelInfo whose ``model_uri`` loads it back.
     """
-
-    def save(path: str, model: Model) -> None:
-        save_model(
-            path,
-            python_model=python_model,
-            artifacts=artifacts,
-            code_paths=code_paths,
-            signature=signature,
-            input_example=input_example,
-            pip_requirements=pip_requirements,
-            extra_pip_requirements=extra_pip_requirements,
-            metadata=metadata,
-            model_config=model_config,
-            mlflow_model=model,
-        )
-
-    return log_logged_model(
-        name,
-        save,
-        model_type=model_type,
-        tags=tags,
-        params=params,
-        step=step,
-        registered_model_name=registered_model_name,
-    )
+    return log_with(save_model, locals())

@@ -24,7 +24,7 @@ from runwell.models.flavor import (
     prepare_directory,
 )
 from runwell.models.input_example import save_input_example
-from runwell.models.logged import log_model as log_logged_model
+from runwell.models.logged import log_with
 from runwell.models.model import Model, ModelInfo
 from runwell.models.signature import ModelSignature, signature_from_example
 from runwell.models.uri import download_model
@@ -100,7 +100,9 @@ def save_model(
     ]
     if fmt == serialization.PICKLE:
         packages.pop()
-    lines = environment.requirements(packages, pip_requirements, extra_pip_requirements)
+    lines = environment.requirements(
+        packages, pip_requirements, extra_pip_requirements, model_dir=target
+    )
     env = environment.write_environment(target, lines)
     add_pyfunc_flavor(model, LOADER_MODULE, env, model_path=file_name, predict_fn=pyfunc_predict_fn)
     model.add_flavor(
@@ -133,32 +135,7 @@ def log_model(
     registered_model_name: str | None = None,
 ) -> ModelInfo:
     """Log an estimator as a logged model (``models:/m-<id>``) of the active run."""
-
-    def save(path: str, model: Model) -> None:
-        save_model(
-            sk_model,
-            path,
-            code_paths=code_paths,
-            serialization_format=serialization_format,
-            signature=signature,
-            input_example=input_example,
-            pip_requirements=pip_requirements,
-            extra_pip_requirements=extra_pip_requirements,
-            pyfunc_predict_fn=pyfunc_predict_fn,
-            metadata=metadata,
-            skops_trusted_types=skops_trusted_types,
-            mlflow_model=model,
-        )
-
-    return log_logged_model(
-        name,
-        save,
-        model_type=model_type,
-        tags=tags,
-        params=params,
-        step=step,
-        registered_model_name=registered_model_name,
-    )
+    return log_with(save_model, locals())
 
 
 def _flavor_conf(directory: str) -> dict[str, Any]:

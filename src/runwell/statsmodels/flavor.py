@@ -25,7 +25,7 @@ from runwell.models.flavor import (
     prepare_directory,
 )
 from runwell.models.input_example import save_input_example
-from runwell.models.logged import log_model as log_logged_model
+from runwell.models.logged import log_with
 from runwell.models.model import Model, ModelInfo
 from runwell.models.signature import ModelSignature, signature_from_example
 from runwell.models.uri import download_model
@@ -89,7 +89,9 @@ def save_model(
     if metadata is not None:
         model.metadata = dict(metadata)
     packages = ["statsmodels", "numpy", "pandas", "scipy"]
-    lines = environment.requirements(packages, pip_requirements, extra_pip_requirements)
+    lines = environment.requirements(
+        packages, pip_requirements, extra_pip_requirements, model_dir=target
+    )
     env = environment.write_environment(target, lines)
     add_pyfunc_flavor(model, LOADER_MODULE, env, code=code, data=DATA_FILE)
     model.add_flavor(
@@ -115,30 +117,7 @@ def log_model(
     registered_model_name: str | None = None,
 ) -> ModelInfo:
     """Log statsmodels results as a logged model (``models:/m-<id>``) of the active run."""
-
-    def save(path: str, model: Model) -> None:
-        save_model(
-            statsmodels_model,
-            path,
-            code_paths=code_paths,
-            signature=signature,
-            input_example=input_example,
-            pip_requirements=pip_requirements,
-            extra_pip_requirements=extra_pip_requirements,
-            remove_data=remove_data,
-            metadata=metadata,
-            mlflow_model=model,
-        )
-
-    return log_logged_model(
-        name,
-        save,
-        model_type=model_type,
-        tags=tags,
-        params=params,
-        step=step,
-        registered_model_name=registered_model_name,
-    )
+    return log_with(save_model, locals())
 
 
 def _load_file(file_path: str) -> Any:

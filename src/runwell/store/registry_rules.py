@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import posixpath
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from runwell.errors import InvalidArgument
 from runwell.store import validation
+
+if TYPE_CHECKING:
+    from runwell.entities import LoggedModelStatus
 
 MAX_NAME_LENGTH = 256
 MAX_DESCRIPTION_LENGTH = 5000
@@ -122,3 +126,23 @@ def description(value: str | None) -> str | None:
             f"'description' exceeds the maximum length of {MAX_DESCRIPTION_LENGTH} characters."
         )
     return value
+
+
+def require_ready(model_id: str, status: LoggedModelStatus | str | int | None) -> None:
+    """Refuse a logged model whose files are not known to be complete.
+
+    ``log_model`` marks a model READY only after every file is uploaded; PENDING means the
+    upload is under way or its process stopped, FAILED that it raised. Neither is loaded or
+    registered, so a partial model directory never passes for a model.
+    """
+    from runwell.entities import LoggedModelStatus
+
+    state = LoggedModelStatus.parse(status) if status is not None else None
+    if state is LoggedModelStatus.READY:
+        return
+    shown = state.name if state is not None else "unknown"
+    raise InvalidArgument(
+        f"Logged model '{model_id}' is {shown}, not READY: its files were not all uploaded "
+        "(the logging process failed or stopped, or is still uploading), so it cannot be "
+        "loaded or registered."
+    )

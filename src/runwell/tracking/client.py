@@ -42,6 +42,7 @@ from runwell.store import validation
 from runwell.store.artifacts.local import check_relative_path
 from runwell.store.protocols import ArtifactRepo, TrackingStore
 from runwell.tracking import artifact_formats, async_logging
+from runwell.tracking.logged_models_client import LoggedModelClientMixin
 from runwell.tracking.registry_client import RegistryClientMixin
 
 LOGGED_ARTIFACTS_TAG = "mlflow.loggedArtifacts"
@@ -85,7 +86,7 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-class RunwellClient(RegistryClientMixin):
+class RunwellClient(LoggedModelClientMixin, RegistryClientMixin):
     """A client of one tracking store, addressed by URI."""
 
     def __init__(self, tracking_uri: str | None = None) -> None:

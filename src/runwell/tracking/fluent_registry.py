@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from runwell.errors import AlreadyExists, InvalidArgument
+from runwell.store.registry_rules import require_ready
 from runwell.tracking.client import RunwellClient
 
 if TYPE_CHECKING:
@@ -36,12 +37,14 @@ def _source_of(client: RunwellClient, model_uri: str) -> tuple[str, str | None, 
             )
             for model in found:
                 if model.source_run_id == run_id:
+                    require_ready(model.model_id, model.status)
                     return f"models:/{model.model_id}", run_id, model.model_id
         return model_uri, run_id, None
     if parsed.scheme == "models":
         model_id = parsed.path.lstrip("/")
         if model_id.startswith("m-") and "/" not in model_id:
             model = client.store.get_logged_model(model_id)
+            require_ready(model_id, model.status)
             return model_uri, model.source_run_id, model_id
     return model_uri, None, None
 
@@ -65,9 +68,10 @@ def register_model(
         The new ModelVersion (READY).
     """
     client = RunwellClient(tracking_uri)
+    # The source is checked first: a model that cannot be registered leaves no empty name behind.
+    source, run_id, model_id = _source_of(client, model_uri)
     try:
         client.create_registered_model(name)
     except AlreadyExists:
         pass  # a new version of an existing model, as MLflow does
-    source, run_id, model_id = _source_of(client, model_uri)
     return client.create_model_version(name, source, run_id=run_id, tags=tags, model_id=model_id)

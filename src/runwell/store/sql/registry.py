@@ -32,6 +32,7 @@ from runwell.entities.registry import (
 from runwell.errors import AlreadyExists, InvalidArgument, NotFound
 from runwell.store import registry_rules as rules
 from runwell.store import search_filter, validation
+from runwell.store.registry_rules import require_ready
 from runwell.store.registry_sources import validate_source
 from runwell.store.sql import migrate
 from runwell.store.sql import registry_search as search
@@ -84,12 +85,15 @@ class _Lookup:
 
     def logged_model_artifact_uri(self, model_id: str) -> str:
         row = self.conn.execute(
-            sa.select(logged_models.c.artifact_location, logged_models.c.lifecycle_stage).where(
-                logged_models.c.model_id == model_id
-            )
+            sa.select(
+                logged_models.c.artifact_location,
+                logged_models.c.lifecycle_stage,
+                logged_models.c.status,
+            ).where(logged_models.c.model_id == model_id)
         ).first()
         if row is None or row.lifecycle_stage != LifecycleStage.ACTIVE.value:
             raise NotFound(f"Logged model with ID '{model_id}' not found.")
+        require_ready(model_id, row.status)
         return str(row.artifact_location)
 
     def require_model_version(self, name: str, version: int) -> None:
