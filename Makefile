@@ -9,7 +9,7 @@ MLFLOW_STAMP := $(MLFLOW_VENV)/.installed
 # pass them on, or `torch==2.13.0` resolves to the multi-GB CUDA build.
 FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 
-.PHONY: run demo test test-fast test-slow lint bench env mlflow-env clean
+.PHONY: run demo test test-fast test-slow lint bench env mlflow-env clean fuzz load
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ $(MLFLOW_STAMP): Makefile
 	test -x $(MLFLOW_VENV)/bin/python || $(PYTHON) -m venv $(MLFLOW_VENV)
 	$(MLFLOW_VENV)/bin/python -m pip install -q --upgrade pip uv
 	$(MLFLOW_VENV)/bin/uv pip install --python $(MLFLOW_VENV)/bin/python -q --compile-bytecode $(FIND_LINKS) \
-		'mlflow>=3.17,<3.18' xgboost-cpu lightgbm statsmodels onnx onnxruntime 'torch==2.13.0'
+		'mlflow>=3.17,<3.18' xgboost-cpu lightgbm statsmodels onnx onnxruntime 'torch==2.13.0' playwright
 	touch $(MLFLOW_STAMP)
 
 mlflow-env: $(MLFLOW_STAMP)
@@ -40,18 +40,30 @@ demo: $(STAMP)
 	RUNWELL_TRACKING_URI=http://127.0.0.1:5000 $(BIN)/python examples/quickstart.py
 
 test: $(STAMP) $(MLFLOW_STAMP)
-	$(BIN)/python -m pytest -q -m "not slow" -n 2
-	$(BIN)/python -m pytest -q -m slow
+	$(BIN)/python -m pytest -q -m "not slow and not browser" -n 2
+	$(BIN)/python -m pytest -q -m "slow and not browser"
+	$(BIN)/python -m pytest -q -m browser
 	$(MAKE) lint
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow" -n 2
+	$(BIN)/python -m pytest -q -m "not slow and not browser" -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# Schemathesis over /openapi.json, 200 cases per operation (make test runs 10).
+fuzz: $(STAMP)
+	RUNWELL_FUZZ_EXAMPLES=200 $(BIN)/python -m pytest -q -s tests/fuzz
+
+# 64 clients for 60 s against a 4-worker server on PostgreSQL (make test runs 10 s).
+# Its figures go to bench/results/load.json and into docs/benchmarks.md.
+load: $(STAMP)
+	RUNWELL_LOAD_SECONDS=60 RUNWELL_LOAD_RESULTS=$(CURDIR)/bench/results/load.json \
+		$(BIN)/python -m pytest -q -s tests/reliability/test_load.py
+	$(BIN)/python bench/report.py
 
 bench: $(STAMP) $(MLFLOW_STAMP)
 	$(BIN)/python bench/run_all.py

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import statistics
+import time
 from pathlib import Path
 
 import mlflow
@@ -19,6 +21,7 @@ import harness
 import mlflow_registry
 import mlflow_scoring
 import mlflow_server
+import server_ops
 
 BATCH = 1000
 
@@ -151,7 +154,77 @@ def metric_history(args: harness.Args) -> None:
     harness.emit(seconds, args.size, returned=returned)
 
 
+def log_metric_overhead(args: harness.Args) -> None:
+    """The time of each ``mlflow.log_metric`` call to `mlflow server` (synchronous, its
+    default): the counterpart of workloads/offline.py's ``log_metric_overhead``."""
+    medians: list[float] = []
+    p99_us: list[float] = []
+    for _ in range(args.reps):
+        with (
+            harness.fresh_dir() as tmp,
+            server_ops.server(mlflow_server.command, tmp, tmp / "s.db") as s,
+        ):
+            mlflow.set_tracking_uri(s.url)
+            mlflow.start_run()
+            for step in range(20):  # warm-up: the connection
+                mlflow.log_metric("warm-up", float(step), step=step)
+            clock = time.perf_counter_ns
+            took = [0] * args.size
+            for step in range(args.size):
+                began = clock()
+                mlflow.log_metric("loss", step * 0.001, step=step)
+                took[step] = clock() - began
+            mlflow.end_run()
+            took.sort()
+            medians.append(statistics.median(took) / 1e9)
+            p99_us.append(round(took[int(len(took) * 0.99)] / 1e3, 1))
+    harness.emit(
+        medians, 1, calls=args.size, median_us=[round(m * 1e6, 1) for m in medians], p99_us=p99_us
+    )
+
+
+def autolog_sklearn(args: harness.Args) -> None:
+    """``mlflow.sklearn.autolog()`` around LogisticRegression fits (bench/workloads/autolog.py)."""
+    import mlflow.sklearn
+
+    from workloads.autolog import Autolog, measure
+
+    with harness.fresh_dir() as tmp:
+        mlflow.set_tracking_uri(harness.sqlite_uri(tmp / "mlflow.db"))
+        side = Autolog(
+            enable=mlflow.sklearn.autolog,
+            disable=lambda: mlflow.sklearn.autolog(disable=True),
+            flush=mlflow.flush_async_logging,
+            start_run=mlflow.start_run,
+            end_run=mlflow.end_run,
+        )
+        measure(side, args.size, args.reps)
+
+
+def ui_runs_page(args: harness.Args) -> None:
+    """MLflow's UI: the runs table of the search fixture's experiment, first rows shown."""
+    import browser  # playwright is in this virtualenv only for this workload
+
+    seconds = []
+    # MLflow's runs table (ag-grid) puts each run in a `.ag-row` (header rows excluded).
+    ready = "document.querySelectorAll('.ag-center-cols-container .ag-row').length >= 10"
+    with browser.chromium() as chromium:
+        for _ in range(args.reps):
+            with server_ops.fixture_server(mlflow_server.command, args.fixture, "mlflow.db") as s:
+                found = server_ops.call(
+                    s.url,
+                    "/api/2.0/mlflow/experiments/get-by-name?experiment_name="
+                    + harness.SEARCH_EXPERIMENT,
+                )
+                url = f"{s.url}/#/experiments/{found['experiment']['experiment_id']}/runs"
+                browser.time_page(chromium, url, ready)
+                seconds.append(browser.time_page(chromium, url, ready)["ready"] / 1000)
+    harness.emit(seconds, args.size)
+
+
 OPS = {
+    "ui_runs_page": ui_runs_page,
+    "log_metric_overhead": log_metric_overhead,
     "log_batch": log_batch,
     "log_metric": log_metric,
     "populate_runs": populate_runs,
@@ -167,6 +240,7 @@ OPS = {
     **mlflow_scoring.OPS,
     "populate_registry": mlflow_registry.populate_registry,
     "registry_search": mlflow_registry.registry_search,
+    "autolog_sklearn": autolog_sklearn,
 }
 
 if __name__ == "__main__":

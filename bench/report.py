@@ -84,6 +84,14 @@ def speedup_text(value: float | None) -> str:
     return "-" if value is None else f"{value:,.1f}x"
 
 
+def _speedup_cell(row: dict[str, Any], workload: Workload) -> str:
+    """The speedup over MLflow or, for a workload timed against its own baseline, the ratio."""
+    ratio = row.get("baseline_ratio")
+    if row.get("speedup") is None and ratio is not None:
+        return f"time {ratio:.2f}x {workload.baseline}"
+    return speedup_text(row.get("speedup"))
+
+
 def _side_text(side: dict[str, Any] | None, workload: Workload) -> str:
     return "-" if side is None else value_text(side["median"], workload)
 
@@ -103,7 +111,7 @@ def table(results: dict[str, Any]) -> str:
                 w.name,
                 _side_text(r.get("runwell"), w),
                 _side_text(r.get("mlflow"), w),
-                speedup_text(r.get("speedup")),
+                _speedup_cell(r, w),
                 w.target_text(),
                 status,
             )
@@ -193,7 +201,7 @@ def _results_table(results: dict[str, Any]) -> list[str]:
         status = "ERROR" if "error" in r else r["status"]
         lines.append(
             f"| {w.name}: {w.title} | {_side_text(r.get('runwell'), w)} | "
-            f"{_side_text(r.get('mlflow'), w)} | {speedup_text(r.get('speedup'))} | "
+            f"{_side_text(r.get('mlflow'), w)} | {_speedup_cell(r, w)} | "
             f"{w.target_text()} | **{status}** |"
         )
     return lines
@@ -257,14 +265,66 @@ def _details(results: dict[str, Any]) -> list[str]:
                 extras["populated in"] = f"{side['setup_seconds']:,.1f} s"
             if extras:
                 lines.append("  (" + "; ".join(f"{k}: {v}" for k, v in extras.items()) + ")")
+        if r.get("baseline_ratio") is not None:
+            lines.append(
+                f"- time against {w.baseline} (medians, same process): {r['baseline_ratio']:.2f}x"
+            )
         for problem in r.get("problems", []):
             lines.append(f"- **{problem}**")
         lines += [f"- measured {r['date']}", ""]
     return lines
 
 
-def markdown(results: dict[str, Any]) -> str:
+def _load_section(load: dict[str, Any] | None) -> list[str]:
+    """The figures of ``make load`` (tests/reliability/test_load.py), when it has run."""
+    if not load:
+        return []
+    lines = [
+        "## Load test (`make load`)",
+        "",
+        f"{load['clients']} concurrent clients for {load['seconds']:.0f} s against `runwell "
+        f"server --workers {load['workers']}` on PostgreSQL, loopback only: each client logs "
+        "batches of 50 points into its own run, searches its experiment and downloads a 256 KiB "
+        "artifact (weights 6:2:2). Latencies are client wall times of each request; 64 clients "
+        "and 4 workers share the machine's 2 cores, so most of a request's time is its wait "
+        "in the queue.",
+        "",
+        f"- {load['requests']:,} requests ({load['requests'] / load['seconds']:,.0f}/s), "
+        f"{load['points']:,} points acknowledged, {load['errors']} errors, "
+        f"{load['lost']} points lost or doubled",
+        "",
+        "| Operation | Requests | p50 | p99 |",
+        "|---|---:|---:|---:|",
+    ]
+    for kind, figures in sorted(load["operations"].items()):
+        lines.append(
+            f"| {kind} | {figures['count']:,} | {figures['p50_ms']:,.1f} ms "
+            f"| {figures['p99_ms']:,.1f} ms |"
+        )
+    return [*lines, "", f"- measured {load['date']}", ""]
+
+
+def markdown(results: dict[str, Any], load: dict[str, Any] | None = None) -> str:
     lines = [_INTRO, "## Results", "", *_results_table(results), ""]
     lines += ["## Machine", "", *_machine_table(results["machine"]), "", _METHOD]
     lines += _details(results)
+    lines += _load_section(load)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        found: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return found
+
+
+if __name__ == "__main__":  # `make load` regenerates the page with its figures
+    results_dir = Path(__file__).resolve().parent / "results"
+    doc = results_dir.parent.parent / "docs" / "benchmarks.md"
+    latest = read_json(results_dir / "latest.json")
+    if latest is None:
+        sys.exit(f"{results_dir / 'latest.json'} is missing: run `make bench` first.")
+    doc.write_text(markdown(latest, read_json(results_dir / "load.json")))
+    print(f"wrote {doc}")

@@ -7,7 +7,19 @@ Run by ``run_all.py`` in a fresh process per workload, like ``mlflow_side.py``; 
 from __future__ import annotations
 
 import harness
-from workloads import history, registry, scoring, search, server, writes
+from workloads import (
+    autolog,
+    history,
+    offline,
+    projects,
+    registry,
+    scoring,
+    search,
+    server,
+    spark,
+    ui,
+    writes,
+)
 
 OPS = {
     "populate_registry": registry.populate_registry,
@@ -25,7 +37,19 @@ OPS = {
     "server_search": server.server_search,
     "server_history": server.server_history,
     "server_start": server.server_start,
+    "spark_udf": spark.spark_udf,
+    "project_run_cold": projects.project_run_cold,
+    "project_run_cached": projects.project_run_cached,
+    "autolog_sklearn": autolog.autolog_sklearn,
     **scoring.OPS,
+    "offline_write": offline.offline_write,
+    "offline_sync": offline.offline_sync,
+    "log_metric_overhead": offline.log_metric_overhead,
+    "ui_runs_page": ui.ui_runs_page,
+    "ui_chart_data": ui.ui_chart_data,
+    "ui_chart_render": ui.ui_chart_render,
+    "populate_compare": ui.populate_compare,
+    "ui_compare": ui.ui_compare,
 }
 
 if __name__ == "__main__":

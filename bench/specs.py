@@ -45,6 +45,10 @@ class Workload:
     rss_target_mb: float | None = None
     # Each unit is a new process (a launch), not a repetition of the operation.
     launches: bool = False
+    # A baseline the side times in the same operation (detail ``baseline_seconds``, one per
+    # repetition): the median time may be at most this many times the baseline's median.
+    baseline_ratio_target: float | None = None
+    baseline: str = ""
 
     def sizes(self, quick: bool) -> Sizes:
         return self.quick if quick else self.full
@@ -61,6 +65,8 @@ class Workload:
             parts.append(f"p99 < {self.p99_target_ms:g} ms")
         if self.rss_target_mb is not None:
             parts.append(f"idle RSS < {self.rss_target_mb:g} MB per worker")
+        if self.baseline_ratio_target is not None:
+            parts.append(f"time <= {self.baseline_ratio_target:g}x {self.baseline}")
         return " and ".join(parts)
 
 
@@ -405,7 +411,298 @@ REGISTRY_WORKLOADS = (
     ),
 )
 
-WORKLOADS = WORKLOADS + SERVER_WORKLOADS + SCORING_WORKLOADS + REGISTRY_WORKLOADS
+SPARK_WORKLOADS = (
+    Workload(
+        name="spark_udf",
+        title="`spark_udf` on 1,000,000 rows, local[2], against a pandas predict loop",
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=1_000_000, mlflow=0),
+        quick=Sizes(runwell=100_000, mlflow=0),
+        reps=5,
+        target=0,
+        ratio_target=None,
+        baseline_ratio_target=1.5,
+        baseline="the pandas loop",
+        noun="rows",
+        note=(
+            "runwell only (bench/workloads/spark.py). A scikit-learn RandomForestClassifier "
+            "(20 trees, depth 8, 8 double features) saved by `runwell.sklearn.save_model`; a "
+            "`local[2]` SparkSession scores `spark.range(1,000,000)` with 8 feature columns "
+            "computed from the id, cached in memory before the clock starts (as the pandas rows "
+            "are): `df.withColumn('p', udf(*features))` forced by a `noop` write. The baseline, "
+            "timed in the same process right after each Spark repetition, predicts the same "
+            "rows held in pandas with `load_model(...).predict` on chunks of 10,000 rows "
+            "(Spark's default Arrow batch). One untimed repetition first starts "
+            "Spark's Python workers (its time is in the details). Each repetition also times a "
+            "pandas UDF returning zeros over the same columns: Spark's own cost of moving the "
+            "rows through Python and back, whatever the model."
+        ),
+    ),
+)
+
+PROJECT_NOTE = (
+    "runwell only as a side (bench/workloads/projects.py); MLflow's `mlflow run` is launched by "
+    "the same operation from .venv-mlflow. The project: one entry point, `python train.py "
+    "--alpha {alpha}` (an ElasticNet on 2,000 generated rows, printing its score, logging "
+    "nothing), and a python_env.yaml with this interpreter's exact version and the installed "
+    "scikit-learn, pinned. Each launch is the console script with `--env-manager virtualenv` "
+    "into a SQLite store made by an untimed first launch, timed from start to exit. "
+)
+
+PROJECT_WORKLOADS = (
+    Workload(
+        name="project_run_cold",
+        title="`runwell run` of a python_env project needing scikit-learn, empty environment root",
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=3, mlflow=0),
+        quick=Sizes(runwell=1, mlflow=0),
+        reps=1,
+        target=60_000,
+        ratio_target=None,
+        launches=True,
+        baseline="`mlflow run --env-manager virtualenv`",
+        noun="launches",
+        note=PROJECT_NOTE
+        + (
+            "Every launch gets a new, empty RUNWELL_ENV_ROOT, so it creates the virtualenv (uv) "
+            "and installs scikit-learn, numpy, scipy, joblib and threadpoolctl; the download "
+            "caches of uv and pip are warm (the first launch filled them), so the figure is the "
+            "building of the environment, not the network. Right after each runwell launch, "
+            "`mlflow run --env-manager virtualenv` runs the same project into a new, empty "
+            "MLFLOW_ENV_ROOT (pyenv finds the interpreter, already installed; `python -m venv`; "
+            "pip from the local package index); its times are the baseline."
+        ),
+    ),
+    Workload(
+        name="project_run_cached",
+        title="`runwell run` overhead over running the script directly, environment cached",
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=10, mlflow=0),
+        quick=Sizes(runwell=3, mlflow=0),
+        reps=1,
+        target=1_500,
+        ratio_target=None,
+        launches=True,
+        noun="launches",
+        note=PROJECT_NOTE
+        + (
+            "The environment is built by the first launch. Each timed launch is paired with "
+            "running the script directly with that environment's interpreter (`<env>/bin/python "
+            "train.py --alpha 0.5` in the project directory); the figure is the difference, "
+            "what `runwell run` adds: starting the CLI, reading the MLproject, finding the "
+            "cached environment, creating the run, logging params and tags, keeping the "
+            "output as an artifact and ending the run. MLflow's cached `mlflow run` times are "
+            "in the details."
+        ),
+    ),
+)
+
+AUTOLOG_WORKLOADS = (
+    Workload(
+        name="autolog_sklearn",
+        title="sklearn autolog overhead on `fit` of a 10,000-row LogisticRegression",
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=10_000, mlflow=10_000),
+        quick=Sizes(runwell=2_000, mlflow=2_000),
+        reps=15,
+        target=0,
+        ratio_target=1,
+        baseline_ratio_target=0.2,
+        baseline="fit without autolog",
+        noun="rows",
+        note=(
+            "bench/workloads/autolog.py, the same loop on both sides: `make_classification` "
+            "(10,000 rows, 20 features, seed 0), a fresh `LogisticRegression()` per fit; each "
+            "repetition times fits with autolog off and with `runwell.autolog()` "
+            "(`mlflow.sklearn.autolog()`) on, defaults, no active run (autolog starts and ends "
+            "the run), in alternating order: 25 pairs per repetition for runwell, whose overhead "
+            "is below a millisecond, one for MLflow. A repetition's overhead is its median "
+            "autologged fit minus its median plain fit; the figure is the median overhead; "
+            "it must stay under 0.2x the median plain fit (the time ratio shown) and "
+            "under MLflow's overhead (the speedup). After each autologged fit the side's flush "
+            "is timed apart (`runwell.autologging.flush()`: autolog's background thread "
+            "finishing the model and dataset; `mlflow.flush_async_logging()`), and each "
+            "repetition also times a fit inside a run the user started (details)."
+        ),
+    ),
+)
+
+OFFLINE_WORKLOADS = (
+    Workload(
+        name="offline_write",
+        title="offline journal write: `RunwellClient.log_batch`, 1,000 metrics per call",
+        unit="points/s",
+        rate=True,
+        full=Sizes(runwell=1_000_000, mlflow=0),
+        quick=Sizes(runwell=50_000, mlflow=0),
+        reps=5,
+        target=200_000,
+        ratio_target=None,
+        noun="points",
+        note=(
+            "runwell only (bench/workloads/offline.py): MLflow has no offline mode. "
+            "RUNWELL_MODE=offline; the log_batch workload's points (10 keys) into one run's "
+            "journal, timed until `flush()` returns, when every point is committed to the "
+            "journal's SQLite file. Each repetition also times 100,000 fluent "
+            "`runwell.log_metric` calls into another offline run (flushed): the details' "
+            "`fluent_log_metric_calls_per_s`. One untimed warm-up repetition."
+        ),
+    ),
+    Workload(
+        name="offline_sync",
+        title="`runwell sync` of a 1,000,000-point offline run to a local server",
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=1_000_000, mlflow=0),
+        quick=Sizes(runwell=100_000, mlflow=0),
+        reps=3,
+        target=10_000,
+        ratio_target=None,
+        noun="points",
+        note=SERVER_NOTE
+        + (
+            "runwell only. Before the clock: an ended offline run of 1,000,000 points (10 keys, "
+            "1,000 per journal record) and a new `runwell server`. Timed: the `runwell sync "
+            "--tracking-uri URL SPOOL` command, a new process, from start to exit (it creates "
+            "the run, sends the points in log-batch requests of 1,000, two in flight, and marks "
+            "the journal done). The points are then counted on the server."
+        ),
+    ),
+    Workload(
+        name="log_metric_overhead",
+        title="fluent `log_metric` call to a tracking server, async: 1 / the median call time",
+        unit="calls/s",
+        rate=True,
+        full=Sizes(runwell=20_000, mlflow=500),
+        quick=Sizes(runwell=2_000, mlflow=50),
+        reps=5,
+        target=50_000,
+        ratio_target=None,
+        noun="calls",
+        note=SERVER_NOTE
+        + (
+            "Every call of `runwell.log_metric('loss', v, step=i)` in a loop is timed on its "
+            "own (perf_counter_ns) after 200 warm-up calls; a repetition's figure is its median "
+            "call, so 50,000 calls/s is a median of 20 µs. The calls queue for the background "
+            "thread (bounded queue, default 100,000 values); the details hold the median and "
+            "99th percentile in µs and how long `end_run()` then took to deliver everything. "
+            "MLflow: 500 calls of `mlflow.log_metric`, synchronous (its default), timed the same "
+            "way."
+        ),
+    ),
+)
+
+UI_NOTE = (
+    "Headless Chromium (Debian's, driven by Playwright; bench/browser.py) against `runwell "
+    "server` over a fresh copy of the fixture; each repetition loads the page once untimed "
+    "(the server's caches) and then cold in a new browser context, timed from the navigation "
+    "start. "
+)
+
+UI_WORKLOADS = (
+    Workload(
+        name="ui_runs_page",
+        title="web UI: runs page of 10,000 runs x 20 columns, first rows painted",
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=10_000, mlflow=10_000),
+        quick=Sizes(runwell=500, mlflow=500),
+        reps=3,
+        target=1_000,
+        ratio_target=None,
+        fixture="runs",
+        noun="runs",
+        note=UI_NOTE
+        + (
+            "The search_runs fixture (10,000 runs, 10 params, 10 metrics); the page "
+            "`/experiments/<id>?cols=` the 10 metrics and 10 params. Timed until 10 rows are "
+            "in the table (polled every frame); the details hold the page's own first-paint mark "
+            "and when all 10,000 rows had loaded. MLflow: `mlflow server` over the same data, "
+            "its UI at `/#/experiments/<id>/runs` (its own default columns), timed until 10 "
+            "rows of its runs table show."
+        ),
+    ),
+    Workload(
+        name="ui_chart_data",
+        title="web UI: data request of a chart of one 1,000,000-point metric",
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=1_000_000, mlflow=0),
+        quick=Sizes(runwell=100_000, mlflow=0),
+        reps=3,
+        target=300,
+        ratio_target=None,
+        fixture="history",
+        noun="points",
+        note=UI_NOTE
+        + (
+            "The metric_history fixture; the page `/metric?runs=<id>&key=loss`. The figure is "
+            "the browser's resource timing of `metrics/sampled` (request start to last byte): "
+            "the page asks for one bucket per pixel column of its plot (about 1,300 at this "
+            "1440 px window) and the server keeps each bucket's minimum and maximum."
+        ),
+    ),
+    Workload(
+        name="ui_chart_render",
+        title="web UI: chart of one 1,000,000-point metric, from navigation to first view painted",
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=1_000_000, mlflow=0),
+        quick=Sizes(runwell=100_000, mlflow=0),
+        reps=3,
+        target=1_000,
+        ratio_target=None,
+        fixture="history",
+        noun="points",
+        note=UI_NOTE
+        + (
+            "Same page as ui_chart_data; timed to the page's `runwell:chart-painted` mark, set "
+            "one frame after the chart's first view (a canvas drawn from the same downsampled "
+            "data: lines, axes, legend) is on screen. Plotly.js (4.8 MB, over a second to "
+            "compile and run in a cold browser) loads after that and takes the chart over for "
+            "hover and zoom: the details hold that moment (`runwell:chart-interactive`) and both "
+            "figures for a second visit in the same browser context (files from the cache)."
+        ),
+    ),
+    Workload(
+        name="ui_compare",
+        title="web UI: compare page of 50 runs x 5 metrics x 10,000 steps, every view painted",
+        unit="ms",
+        rate=False,
+        full=Sizes(runwell=10_000, mlflow=0),
+        quick=Sizes(runwell=1_000, mlflow=0),
+        reps=3,
+        target=2_000,
+        ratio_target=None,
+        fixture="compare",
+        noun="steps per metric",
+        note=UI_NOTE
+        + (
+            "50 runs, each with 5 metrics of 10,000 steps (2,500,000 points); the page "
+            "`/compare?runs=<50 ids>&keys=m0,...,m4`, timed to its `runwell:compare-painted` "
+            "mark: the tables, the parallel-coordinates plot, the scatter and the 5 overlaid "
+            "charts of 50 lines each on screen (the charts and the scatter first as canvases). "
+            "The details hold when Plotly had taken them all over "
+            "(`runwell:compare-interactive`), and both figures for a second visit."
+        ),
+    ),
+)
+
+WORKLOADS = (
+    WORKLOADS
+    + SERVER_WORKLOADS
+    + SCORING_WORKLOADS
+    + REGISTRY_WORKLOADS
+    + SPARK_WORKLOADS
+    + PROJECT_WORKLOADS
+    + AUTOLOG_WORKLOADS
+    + OFFLINE_WORKLOADS
+    + UI_WORKLOADS
+)
 
 BY_NAME = {w.name: w for w in WORKLOADS}
 
@@ -439,8 +736,17 @@ def evaluate(
         )
     if workload.rate and median < workload.target:
         problems.append(f"{median:,.0f} {workload.unit} is below {workload.target:,.0f}")
-    if not workload.rate and median >= workload.target:
+    if not workload.rate and workload.target and median >= workload.target:
         problems.append(f"{median:,.1f} ms is not under {workload.target:,.0f} ms")
+    to_baseline = baseline_ratio(runwell)
+    if workload.baseline_ratio_target is not None:
+        if to_baseline is None:
+            problems.append(f"{workload.baseline} was not measured")
+        elif to_baseline > workload.baseline_ratio_target:
+            problems.append(
+                f"{to_baseline:.2f}x the time of {workload.baseline} is above "
+                f"{workload.baseline_ratio_target:g}x"
+            )
     heavy = runwell["detail"].get("heavy_loaded")
     if heavy:
         problems.append("import runwell loaded " + ", ".join(heavy))
@@ -449,4 +755,17 @@ def evaluate(
     if workload.ratio_target is not None and ratio is not None and ratio < workload.ratio_target:
         problems.append(f"speedup {ratio:.1f}x is below {workload.ratio_target:g}x")
     status = "FAIL" if problems else ("pass*" if unmeasured else "pass")
-    return {"speedup": ratio, "status": status, "problems": problems}
+    return {
+        "speedup": ratio,
+        "baseline_ratio": to_baseline,
+        "status": status,
+        "problems": problems,
+    }
+
+
+def baseline_ratio(side: dict[str, Any]) -> float | None:
+    """The side's median time over the median of the baseline it timed alongside, if any."""
+    baseline = side["detail"].get("baseline_seconds")
+    if not baseline:
+        return None
+    return float(statistics.median(side["seconds"]) / statistics.median(baseline))

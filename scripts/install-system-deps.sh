@@ -4,13 +4,14 @@
 #   scripts/install-system-deps.sh [EXTRA_PACKAGE...]
 #
 # Default set: Ceph's monitor, OSD and RADOS Gateway (a real S3-compatible server for
-# tests/s3; the fixture starts a throw-away single-node cluster on loopback). Idempotent: when
+# tests/s3; the fixture starts a throw-away single-node cluster on loopback), and Chromium
+# (the web UI's browser tests drive it through Playwright). Idempotent: when
 # every package is present it exits without touching apt. Runs apt-get non-interactively with
 # --no-install-recommends, through sudo when not root; refreshes the package lists only if the
 # first attempt fails (a fresh machine with empty lists).
 set -euo pipefail
 
-packages=(ceph-mon ceph-osd radosgw ceph-common "$@")
+packages=(ceph-mon ceph-osd radosgw ceph-common chromium fonts-liberation "$@")
 
 missing=()
 for package in "${packages[@]}"; do

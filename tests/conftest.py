@@ -35,6 +35,8 @@ def _isolated_tracking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("RUNWELL_TRACKING_URI", f"sqlite:///{tmp_path}/runwell.db")
     monkeypatch.setenv("RUNWELL_CAPTURE_GIT", "0")
+    monkeypatch.setenv("RUNWELL_CAPTURE_REQUIREMENTS", "0")  # tests that list artifacts
+    monkeypatch.setenv("RUNWELL_SPOOL_DIR", str(tmp_path / "spool"))
     for name in (
         "COLUMNS",
         "LINES",
@@ -93,11 +95,15 @@ def _server_database(backend: str, created: dict[str, str]) -> str:
     if backend in created:
         return created[backend]
     base = engines.normalize_url(_server_url(backend))
-    name = f"runwell_test_{_worker()}"
+    # The process id keeps two test sessions on one server (a second checkout, CI beside a
+    # developer) apart; databases of processes that are gone are dropped first.
+    name = f"runwell_test_{_worker()}_{os.getpid()}"
     try:
         admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             quote = '"' if backend == "postgresql" else "`"
+            for stale in _stale_databases(conn, backend):
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote}{stale}{quote}")
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote}{name}{quote}")
             conn.exec_driver_sql(f"CREATE DATABASE {quote}{name}{quote}")
         admin.dispose()
@@ -106,6 +112,17 @@ def _server_database(backend: str, created: dict[str, str]) -> str:
     url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
     created[backend] = url
     return url
+
+
+def _stale_databases(conn: sa.Connection, backend: str) -> list[str]:
+    """Test databases (runwell_test_<worker>_<pid>) whose process no longer runs."""
+    listed = "SELECT datname FROM pg_database" if backend == "postgresql" else "SHOW DATABASES"
+    stale = []
+    for (name,) in conn.exec_driver_sql(listed):
+        pid = name.rpartition("_")[2]
+        if name.startswith("runwell_test_") and pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            stale.append(name)
+    return stale
 
 
 def _truncate(url: str) -> None:

@@ -8,7 +8,7 @@ with runwell.start_run(run_name="baseline"):
 """
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runwell import artifacts, data
 from runwell._version import __version__
@@ -22,6 +22,8 @@ from runwell.tracking.fluent import (
     delete_experiment,
     delete_run,
     delete_tag,
+    disable_system_metrics_logging,
+    enable_system_metrics_logging,
     end_run,
     flush,
     flush_async_logging,
@@ -55,6 +57,9 @@ from runwell.tracking.fluent_artifacts import (
 from runwell.tracking.fluent_registry import register_model
 from runwell.tracking.fluent_search import search_runs
 
+if TYPE_CHECKING:  # loaded on first use, by __getattr__ below
+    from runwell.autologging import autolog
+
 __all__ = [
     "ActiveRun",
     "ErrorCode",
@@ -70,11 +75,14 @@ __all__ = [
     "__version__",
     "active_run",
     "artifacts",
+    "autolog",
     "create_experiment",
     "data",
     "delete_experiment",
     "delete_run",
     "delete_tag",
+    "disable_system_metrics_logging",
+    "enable_system_metrics_logging",
     "end_run",
     "flush",
     "flush_async_logging",
@@ -110,6 +118,7 @@ __all__ = [
 # load on first use as attributes (`runwell.sklearn.log_model(...)`) or by `import runwell.x`.
 _LAZY_MODULES = frozenset(
     {
+        "autologging",
         "lightgbm",
         "models",
         "onnx",
@@ -127,6 +136,8 @@ _LAZY_MODULES = frozenset(
 def __getattr__(name: str) -> Any:
     if name in _LAZY_MODULES:
         return importlib.import_module(f"runwell.{name}")
+    if name == "autolog":  # runwell.autolog(...): every installed library (runwell.autologging)
+        return importlib.import_module("runwell.autologging").autolog
     if name == "run":  # runwell.run(uri, ...): a project run, as mlflow.run
         return importlib.import_module("runwell.projects").run
     raise AttributeError(f"module 'runwell' has no attribute {name!r}")

@@ -30,6 +30,31 @@ S3_ENDPOINT_URL = "RUNWELL_S3_ENDPOINT_URL"
 AWS_ENDPOINT_URL = "AWS_ENDPOINT_URL"
 # Where `runwell models prepare-env` keeps model environments (default ~/.runwell/envs).
 ENV_ROOT = "RUNWELL_ENV_ROOT"
+# Offline logging (store/journal/): `online` (default) or `offline`; where journals are kept;
+# how many values the background logging queue holds before a logging call waits.
+MODE = "RUNWELL_MODE"
+SPOOL_DIR = "RUNWELL_SPOOL_DIR"
+ASYNC_QUEUE_SIZE = "RUNWELL_ASYNC_LOGGING_QUEUE_SIZE"
+# Run context captured by start_run: all of it (user, source name and type stay), the git
+# diff artifact, the installed-packages artifact (RUNWELL_CAPTURE_GIT covers every git item).
+CAPTURE_CONTEXT = "RUNWELL_CAPTURE_CONTEXT"
+CAPTURE_GIT_DIFF = "RUNWELL_CAPTURE_GIT_DIFF"
+CAPTURE_REQUIREMENTS = "RUNWELL_CAPTURE_REQUIREMENTS"
+# System metrics (system/* on the run): on for every run, seconds between samples, samples
+# averaged into one logged point, and a node id that goes into the keys (system/<node>/...).
+SYSTEM_METRICS = "RUNWELL_ENABLE_SYSTEM_METRICS_LOGGING"
+SYSTEM_METRICS_INTERVAL = "RUNWELL_SYSTEM_METRICS_SAMPLING_INTERVAL"
+SYSTEM_METRICS_SAMPLES = "RUNWELL_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING"
+SYSTEM_METRICS_NODE_ID = "RUNWELL_SYSTEM_METRICS_NODE_ID"
+# `runwell server --auth`: the first admin, created at the first start of an empty user table.
+AUTH_ADMIN_USERNAME = "RUNWELL_AUTH_ADMIN_USERNAME"
+AUTH_ADMIN_PASSWORD = "RUNWELL_AUTH_ADMIN_PASSWORD"
+# Server resource limits (defaults in runwell.server.limits; `runwell server --help`).
+MAX_REQUEST_BODY_MB = "RUNWELL_MAX_REQUEST_BODY_MB"
+MAX_BATCH_ENTITIES = "RUNWELL_MAX_BATCH_ENTITIES"
+MAX_RESULTS = "RUNWELL_MAX_RESULTS"
+MAX_UPLOAD_MB = "RUNWELL_MAX_UPLOAD_MB"
+MAX_CONCURRENT_UPLOADS = "RUNWELL_MAX_CONCURRENT_UPLOADS"
 
 _MLFLOW_TWINS = {
     TRACKING_URI: "MLFLOW_TRACKING_URI",
@@ -47,6 +72,10 @@ _MLFLOW_TWINS = {
     HTTP_BACKOFF_FACTOR: "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR",
     S3_ENDPOINT_URL: "MLFLOW_S3_ENDPOINT_URL",
     ENV_ROOT: "MLFLOW_ENV_ROOT",
+    SYSTEM_METRICS: "MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING",
+    SYSTEM_METRICS_INTERVAL: "MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL",
+    SYSTEM_METRICS_SAMPLES: "MLFLOW_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING",
+    SYSTEM_METRICS_NODE_ID: "MLFLOW_SYSTEM_METRICS_NODE_ID",
 }
 
 
@@ -74,3 +103,30 @@ def flag(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def offline() -> bool:
+    """Whether RUNWELL_MODE asks for offline logging (``online`` or ``offline``)."""
+    value = (get(MODE) or "online").strip().lower()
+    if value not in ("online", "offline"):
+        raise InvalidArgument(f"Invalid {MODE}={value!r}: expected 'online' or 'offline'.")
+    return value == "offline"
+
+
+def spool_dir() -> str:
+    """Where offline and spilled journals are kept: RUNWELL_SPOOL_DIR, else ~/.runwell/spool."""
+    return get(SPOOL_DIR) or os.path.join(os.path.expanduser("~"), ".runwell", "spool")
+
+
+def whole_number(name: str, default: int, minimum: int) -> int:
+    """An integer setting of at least ``minimum``; anything else is refused with its name."""
+    value = get(name)
+    if value is None:
+        return default
+    try:
+        number = int(value.strip().replace("_", ""))
+    except ValueError:
+        number = minimum - 1
+    if number < minimum:
+        raise InvalidArgument(f"Invalid {name}={value!r}: expected a whole number >= {minimum}.")
+    return number

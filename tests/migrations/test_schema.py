@@ -87,7 +87,7 @@ def test_metric_points_survive_the_series_migration_both_ways(db_url: str) -> No
         history = [
             (repr(m.value), m.timestamp, m.step) for m in s.get_metric_history(run_id, "loss").items
         ]
-        latest = {m.key: repr(m.value) for m in s.get_run(run_id).data.metrics}
+        latest = {m.key: repr(m.value) for m in s.get_run(run_id).data.metric_list}
         return history, latest
 
     expected = observed(store)

@@ -166,7 +166,7 @@ def test_bad_input_is_refused_in_the_caller(server: Server, call: object, messag
         with pytest.raises(InvalidArgument, match=message):
             call()  # type: ignore[operator]
         runwell.flush()
-    assert server.store.get_run(run.info.run_id).data.metrics == ()
+    assert server.store.get_run(run.info.run_id).data.metric_list == ()
 
 
 def test_the_environment_can_turn_batching_off(

@@ -25,7 +25,7 @@ def history(store: SqlTrackingStore, run_id: str, key: str) -> list[Point]:
 
 
 def latest(store: SqlTrackingStore, run_id: str) -> dict[str, Point]:
-    return {m.key: (m.step, m.timestamp, m.value) for m in store.get_run(run_id).data.metrics}
+    return {m.key: (m.step, m.timestamp, m.value) for m in store.get_run(run_id).data.metric_list}
 
 
 def check_batches_run(store: SqlTrackingStore, run_id: str) -> None:

@@ -73,7 +73,7 @@ def test_a_batch_of_one_key_reads_back_in_order(store: TrackingStore) -> None:
     points = [(1000 + i // 3, i, i * 0.5) for i in range(200)]
     store.log_batch(run_id, metrics=_metrics("loss", points))
     _same(_history(store, run_id, "loss"), points)
-    [latest] = store.get_run(run_id).data.metrics
+    [latest] = store.get_run(run_id).data.metric_list
     assert (latest.value, latest.step) == (99.5, 199)
 
 

@@ -21,13 +21,13 @@ def test_a_rolled_back_batch_leaves_no_series_behind(store: SqlTrackingStore) ->
     bad = Metric(key="fresh", value=1.0, timestamp=-5, step=0)
     with pytest.raises(InvalidArgument, match="imestamp"):
         store.log_batch(run_id, metrics=[Metric(key="fresh", value=0.5, timestamp=1, step=0), bad])
-    assert store.get_run(run_id).data.metrics == ()
+    assert store.get_run(run_id).data.metric_list == ()
     # The key is new again: this goes through the series creation, not a stale cached id.
     store.log_metric(run_id, Metric(key="fresh", value=0.25, timestamp=2, step=1))
     store.log_metric(run_id, Metric(key="fresh", value=0.125, timestamp=3, step=2))
     history = store.get_metric_history(run_id, "fresh").items
     assert [(m.value, m.step) for m in history] == [(0.25, 1), (0.125, 2)]
-    assert [(m.key, m.value) for m in store.get_run(run_id).data.metrics] == [("fresh", 0.125)]
+    assert [(m.key, m.value) for m in store.get_run(run_id).data.metric_list] == [("fresh", 0.125)]
 
 
 def test_a_series_made_by_another_store_is_found_not_duplicated(
@@ -41,7 +41,7 @@ def test_a_series_made_by_another_store_is_found_not_duplicated(
     first.log_metric(run_id, Metric(key="loss", value=0.25, timestamp=3, step=2))
     history = second.get_metric_history(run_id, "loss").items
     assert [m.value for m in history] == [1.0, 0.5, 0.25]
-    assert second.get_run(run_id).data.metrics[0].value == 0.25
+    assert second.get_run(run_id).data.metric_list[0].value == 0.25
 
 
 def test_concurrent_writers_create_distinct_series(db_url: str, tmp_path: Path) -> None:
@@ -77,5 +77,5 @@ def test_concurrent_writers_create_distinct_series(db_url: str, tmp_path: Path) 
             history = setup.get_metric_history(run_id, f"k{key_index}").items
             assert len(history) == 20
             assert {m.value for m in history} == {0.0, 1.0, 2.0, 3.0}
-        latest = {m.key: m.value for m in setup.get_run(run_id).data.metrics}
+        latest = {m.key: m.value for m in setup.get_run(run_id).data.metric_list}
         assert latest == {f"k{i}": 3.0 for i in range(8)}

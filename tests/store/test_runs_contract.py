@@ -250,7 +250,7 @@ def test_invalid_metric_rejects_whole_batch(
     with pytest.raises(InvalidArgument, match=message):
         store.log_batch(run_id, metrics=[good, metric], params=[Param(key="p", value="1")])
     data = store.get_run(run_id).data
-    assert data.metrics == () and data.params == ()
+    assert data.metrics == {} and data.params == {}
 
 
 def test_param_conflict_rejects_whole_batch(store: SqlTrackingStore) -> None:
@@ -264,7 +264,7 @@ def test_param_conflict_rejects_whole_batch(store: SqlTrackingStore) -> None:
             tags=[RunTag(key="t", value="x")],
         )
     data = store.get_run(run_id).data
-    assert data.metrics == () and data.param_dict == {"p": "1"} and "t" not in data.tag_dict
+    assert data.metrics == {} and data.param_dict == {"p": "1"} and "t" not in data.tag_dict
 
 
 def test_batch_limits_and_duplicate_param_keys(store: SqlTrackingStore) -> None:

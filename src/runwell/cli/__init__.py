@@ -30,7 +30,8 @@ from typing import Any
 import click
 
 from runwell._version import __version__
-from runwell.cli import artifacts, db, experiments, models, projects, registry, runs, server
+from runwell.cli import artifacts, db, experiments, models, projects, registry, runs, server, sync
+from runwell.cli import auth as auth_commands
 from runwell.cli._context import CliState
 from runwell.errors import NotFound, RunwellError, Unavailable
 from runwell.tracking.client import resolve_tracking_uri
@@ -82,3 +83,5 @@ models.group.add_command(registry.group)
 main.add_command(projects.command, "run")
 main.add_command(server.command, "server")
 main.add_command(server.command, "ui")
+main.add_command(sync.command, "sync")
+main.add_command(auth_commands.group)

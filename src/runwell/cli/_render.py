@@ -33,7 +33,10 @@ def to_data(value: Any) -> Any:
     """Entities and containers as JSON-ready data: dataclasses -> dicts, enums -> names."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         # fields() rather than asdict(): asdict deep-copies every leaf and keeps enums as-is.
-        return {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.metadata.get("name", f.name): to_data(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+        }
     if isinstance(value, enum.Enum):
         return value.name
     if isinstance(value, Mapping):

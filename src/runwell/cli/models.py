@@ -243,11 +243,11 @@ def predict(
     env_manager: str,
 ) -> None:
     """Predict the rows of a csv/json/parquet file (or stdin) into a file (or stdout)."""
-    from runwell.models import batch_predict
+    from runwell.scoring import batch
 
     # Check formats and the input before the (slower) model load or environment build.
-    in_fmt = batch_predict.data_format(input_path, content_type, "input")
-    batch_predict.data_format(output_path, output_format, "output")
+    in_fmt = batch.data_format(input_path, content_type, "input")
+    batch.data_format(output_path, output_format, "output")
     if input_path is not None and not Path(input_path).exists():
         from runwell.errors import NotFound
 
@@ -268,9 +268,9 @@ def predict(
     from runwell import pyfunc  # type: ignore[attr-defined,unused-ignore]
 
     model = pyfunc.load_model(model_dir)
-    progress = _Progress(*batch_predict.progress_total(input_path, in_fmt))
+    progress = _Progress(*batch.progress_total(input_path, in_fmt))
     try:
-        result = batch_predict.predict_file(
+        result = batch.predict_file(
             model,
             input_path,
             output_path,

@@ -1,4 +1,4 @@
-"""``runwell runs``: list, describe, delete, restore and end runs."""
+"""``runwell runs``: list, describe, delete, restore, end and reproduce runs."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from runwell.cli._context import (
     require_run,
     view_option,
 )
+from runwell.cli.projects import ENV_MANAGERS
 from runwell.entities import FileInfo, Run, RunStatus, ViewType
 from runwell.errors import InvalidState
 from runwell.tracking.paging import collect_pages
@@ -94,7 +95,7 @@ def list_(
     rows = []
     for run in found:
         info = run.info
-        metrics = {m.key: _render.number(m.value) for m in run.data.metrics}
+        metrics = {key: _render.number(value) for key, value in run.data.metrics.items()}
         row = [
             info.run_id,
             info.run_name,
@@ -127,11 +128,11 @@ def _describe_text(run: Run, experiment_name: str, artifacts: list[FileInfo]) ->
             ]
         ),
     ]
-    params = sorted((p.key, p.value) for p in run.data.params)
+    params = sorted(run.data.params.items())
     metrics = sorted(
-        (m.key, f"{_render.number(m.value)}  (step {m.step})") for m in run.data.metrics
+        (m.key, f"{_render.number(m.value)}  (step {m.step})") for m in run.data.metric_list
     )
-    tags = sorted((t.key, t.value) for t in run.data.tags)
+    tags = sorted(run.data.tags.items())
     inputs = []
     for used in run.inputs.dataset_inputs:
         context = ", ".join(f"{t.key.rsplit('.', 1)[-1]}={t.value}" for t in used.tags)
@@ -214,3 +215,61 @@ def end(state: CliState, run_id: str, status: str) -> None:
         )
     info = state.client.set_terminated(run_id, status.upper())
     click.echo(f"Ended run {run_id} as {info.status.name}.")
+
+
+@group.command("reproduce")
+@click.argument("run_id")
+@click.option(
+    "--experiment-name", default=None, help="Experiment of the new run [default: the original's]."
+)
+@click.option("--experiment-id", default=None, help="Id of an existing experiment for it.")
+@click.option("--run-name", default=None, help="Name of the new run [default: a generated one].")
+@click.option(
+    "--env-manager",
+    type=click.Choice(ENV_MANAGERS),
+    default=None,
+    help="Where the command runs [default: the env manager the original run used].",
+)
+@click.option(
+    "--storage-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Where path parameters given as URIs are downloaded [default: a temp dir].",
+)
+@pass_state
+def reproduce(
+    state: CliState,
+    run_id: str,
+    experiment_name: str | None,
+    experiment_id: str | None,
+    run_name: str | None,
+    env_manager: str | None,
+    storage_dir: str | None,
+) -> None:
+    """Run the project run RUN_ID again: same commit, entry point, parameters, environment.
+
+    The new run is tagged runwell.reproduced_from=RUN_ID; the exit status is 0 when it
+    FINISHED and 1 when it FAILED.
+    """
+    from runwell.projects import ProjectRunFailed
+    from runwell.projects.reproduce import reproduce as reproduce_run
+    from runwell.tracking import fluent
+
+    if experiment_name is not None and experiment_id is not None:
+        raise click.UsageError("Give at most one of --experiment-name and --experiment-id.")
+    require_run(state.client, run_id)
+    fluent.set_tracking_uri(state.tracking_uri)
+    submitted = reproduce_run(
+        run_id,
+        experiment_name=experiment_name,
+        experiment_id=experiment_id,
+        run_name=run_name,
+        env_manager=env_manager,
+        storage_dir=storage_dir,
+        synchronous=False,
+    )
+    finished = submitted.wait()
+    status = submitted.get_status()
+    if not finished:
+        raise ProjectRunFailed(submitted.run_id, status)
+    click.echo(f"Run {submitted.run_id} {status}: reproduces run {run_id}", err=True)

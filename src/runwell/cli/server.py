@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 
+from runwell import env
 from runwell.server.config import (
     DEFAULT_ALLOWED_HOSTS,
     DEFAULT_CORS_ORIGINS,
@@ -122,6 +123,58 @@ def _absolute(location: str) -> str:
 @click.option(
     "--registry-store-uri", metavar="URI", default=None, help="Model registry store (reserved)."
 )
+@click.option(
+    "--auth",
+    is_flag=True,
+    help="Require sign-in (users, tokens, per-experiment and per-model permissions); the "
+    "first admin comes from `runwell auth create-admin` or RUNWELL_AUTH_ADMIN_USERNAME/PASSWORD.",
+)
+@click.option(
+    "--auth-default-permission",
+    type=click.Choice(["READ", "EDIT", "MANAGE", "NO_PERMISSIONS"], case_sensitive=False),
+    default="READ",
+    show_default=True,
+    help="With --auth: what users without a grant may do with a new experiment or model.",
+)
+@click.option(
+    "--max-request-body-mb",
+    type=click.IntRange(1),
+    default=64,
+    show_default=True,
+    envvar=env.MAX_REQUEST_BODY_MB,
+    help="Largest JSON request body.",
+)
+@click.option(
+    "--max-batch-entities",
+    type=click.IntRange(1, 1000),
+    default=1000,
+    show_default=True,
+    envvar=env.MAX_BATCH_ENTITIES,
+    help="Metrics, params and tags in one log-batch.",
+)
+@click.option(
+    "--max-results",
+    type=click.IntRange(0),
+    default=0,
+    envvar=env.MAX_RESULTS,
+    help="Largest max_results of any request [default: 0, each search's own limit].",
+)
+@click.option(
+    "--max-upload-mb",
+    type=click.IntRange(1),
+    default=10240,
+    show_default=True,
+    envvar=env.MAX_UPLOAD_MB,
+    help="Largest artifact upload.",
+)
+@click.option(
+    "--max-concurrent-uploads",
+    type=click.IntRange(1),
+    default=32,
+    show_default=True,
+    envvar=env.MAX_CONCURRENT_UPLOADS,
+    help="Uploads at once per worker (429 past it).",
+)
 @click.option("--log-level", type=click.Choice(_LOG_LEVELS), default="info", show_default=True)
 def command(
     host: str,
@@ -136,6 +189,13 @@ def command(
     cors_allowed_origins: str,
     static_prefix: str,
     registry_store_uri: str | None,
+    auth: bool,
+    auth_default_permission: str,
+    max_request_body_mb: int,
+    max_batch_entities: int,
+    max_results: int,
+    max_upload_mb: int,
+    max_concurrent_uploads: int,
     log_level: str,
 ) -> None:
     """Run the tracking server (MLflow's REST API and artifact proxy)."""
@@ -151,6 +211,13 @@ def command(
         cors_allowed_origins=split_list(cors_allowed_origins),
         static_prefix=static_prefix,
         registry_store_uri=registry_store_uri,
+        auth=auth,
+        auth_default_permission=auth_default_permission.upper(),
+        max_request_body_mb=max_request_body_mb,
+        max_batch_entities=max_batch_entities,
+        max_results=max_results,
+        max_upload_mb=max_upload_mb,
+        max_concurrent_uploads=max_concurrent_uploads,
     )
     os.environ.update(config.to_env())
     import uvicorn

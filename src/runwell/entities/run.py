@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from runwell.entities.dataset import DatasetInput
 from runwell.entities.lifecycle import LifecycleStage
@@ -32,25 +33,46 @@ class RunInfo:
         return self.run_id
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, init=False)
 class RunData:
-    """Latest metric values, params and tags of a run."""
+    """Latest metric values, params and tags of a run.
 
-    metrics: tuple[Metric, ...] = ()
-    params: tuple[Param, ...] = ()
-    tags: tuple[RunTag, ...] = ()
+    As in MLflow, ``metrics``, ``params`` and ``tags`` are dicts of key to value
+    (``run.data.metrics["loss"]``); the entities themselves, with a metric's step and
+    timestamp, are ``metric_list``, ``param_list`` and ``tag_list``.
+    """
+
+    # "name": what these are called in JSON (MLflow's REST shape; the CLI's --json).
+    metric_list: tuple[Metric, ...] = field(metadata={"name": "metrics"})
+    param_list: tuple[Param, ...] = field(metadata={"name": "params"})
+    tag_list: tuple[RunTag, ...] = field(metadata={"name": "tags"})
+
+    def __init__(
+        self,
+        metrics: Iterable[Metric] = (),
+        params: Iterable[Param] = (),
+        tags: Iterable[RunTag] = (),
+    ) -> None:
+        object.__setattr__(self, "metric_list", tuple(metrics))
+        object.__setattr__(self, "param_list", tuple(params))
+        object.__setattr__(self, "tag_list", tuple(tags))
 
     @property
-    def metric_dict(self) -> dict[str, float]:
-        return {m.key: m.value for m in self.metrics}
+    def metrics(self) -> dict[str, float]:
+        return {m.key: m.value for m in self.metric_list}
 
     @property
-    def param_dict(self) -> dict[str, str]:
-        return {p.key: p.value for p in self.params}
+    def params(self) -> dict[str, str]:
+        return {p.key: p.value for p in self.param_list}
 
     @property
-    def tag_dict(self) -> dict[str, str]:
-        return {t.key: t.value for t in self.tags}
+    def tags(self) -> dict[str, str]:
+        return {t.key: t.value for t in self.tag_list}
+
+    # The names the other entities use for the same dicts (ModelVersion.tag_dict...).
+    metric_dict = metrics
+    param_dict = params
+    tag_dict = tags
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,14 +7,22 @@ import enum
 from runwell.errors import InvalidArgument
 
 
-class RunStatus(enum.IntEnum):
-    """Run statuses with MLflow's wire numbers."""
+class RunStatus(str, enum.Enum):
+    """Where a run is in its execution: a string, as MLflow's ``run.info.status`` is
+    (``run.info.status == "FINISHED"``), with MLflow's wire number as ``number``."""
 
-    RUNNING = 1
-    SCHEDULED = 2
-    FINISHED = 3
-    FAILED = 4
-    KILLED = 5
+    RUNNING = "RUNNING"
+    SCHEDULED = "SCHEDULED"
+    FINISHED = "FINISHED"
+    FAILED = "FAILED"
+    KILLED = "KILLED"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def number(self) -> int:
+        return _NUMBERS[self]
 
     @classmethod
     def parse(cls, value: RunStatus | str | int) -> RunStatus:
@@ -25,11 +33,22 @@ class RunStatus(enum.IntEnum):
             member = cls.__members__.get(value.upper())
             if member is not None:
                 return member
-        elif isinstance(value, int) and value in cls._value2member_map_:
-            return cls(value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            for member, number in _NUMBERS.items():
+                if number == value:
+                    return member
         names = ", ".join(cls.__members__)
         raise InvalidArgument(f"Invalid run status {value!r}: expected one of {names}.")
 
     @property
     def is_terminated(self) -> bool:
         return self in (RunStatus.FINISHED, RunStatus.FAILED, RunStatus.KILLED)
+
+
+_NUMBERS = {
+    RunStatus.RUNNING: 1,
+    RunStatus.SCHEDULED: 2,
+    RunStatus.FINISHED: 3,
+    RunStatus.FAILED: 4,
+    RunStatus.KILLED: 5,
+}

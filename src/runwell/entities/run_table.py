@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from runwell.entities.run import Run
 
@@ -30,6 +30,10 @@ class RunTable:
     metrics: dict[str, list[float]]
     params: dict[str, list[str | None]]
     tags: dict[str, list[str | None]]
+    # Attributes the web UI's table shows (empty when a caller did not load them).
+    run_name: list[str] = field(default_factory=list)
+    user_id: list[str] = field(default_factory=list)
+    lifecycle_stage: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.run_id)
@@ -42,11 +46,11 @@ class RunTable:
         params: dict[str, list[str | None]] = {}
         tags: dict[str, list[str | None]] = {}
         for index, run in enumerate(runs):
-            for m in run.data.metrics:
+            for m in run.data.metric_list:
                 metrics.setdefault(m.key, [math.nan] * count)[index] = m.value
-            for p in run.data.params:
+            for p in run.data.param_list:
                 params.setdefault(p.key, [None] * count)[index] = p.value
-            for t in run.data.tags:
+            for t in run.data.tag_list:
                 tags.setdefault(t.key, [None] * count)[index] = t.value
         return cls(
             run_id=[r.info.run_id for r in runs],
@@ -58,4 +62,7 @@ class RunTable:
             metrics=metrics,
             params=params,
             tags=tags,
+            run_name=[r.info.run_name for r in runs],
+            user_id=[r.info.user_id for r in runs],
+            lifecycle_stage=[r.info.lifecycle_stage.value for r in runs],
         )

@@ -3,6 +3,7 @@
     import runwell.lightgbm
     runwell.lightgbm.save_model(booster, "lgb", input_example=X[:5])
     runwell.lightgbm.load_model("lgb").predict(X)
+    runwell.lightgbm.autolog()  # log every training: params, metrics, model (runwell.autologging)
 
 A Booster is stored in LightGBM's text format (``model.lgb``); a scikit-learn API model
 (``LGBMClassifier`` ...) with skops by default (``model.skops``), or cloudpickle/pickle on
@@ -10,6 +11,9 @@ request (``model.pkl``). This package is also the pyfunc loader of LightGBM mode
 (``_load_pyfunc``), whether runwell or MLflow wrote them.
 """
 
+# The module and the function share the name `autolog`: this import binds the function.
+# LightGBM itself loads only when it is called.
+from runwell.lightgbm.autolog import autolog
 from runwell.lightgbm.flavor import (
     FLAVOR_NAME,
     LightGBMModelWrapper,
@@ -23,6 +27,7 @@ __all__ = [
     "FLAVOR_NAME",
     "LightGBMModelWrapper",
     "_load_pyfunc",
+    "autolog",
     "load_model",
     "log_model",
     "save_model",

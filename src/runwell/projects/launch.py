@@ -39,6 +39,9 @@ ENV_TAG = "mlflow.project.env"
 DOCKER_IMAGE_TAG = "mlflow.docker.image.uri"
 VERSION_TAG = "runwell.project.version"
 SUBDIRECTORY_TAG = "runwell.project.subdirectory"
+# The -P names the entry point does not declare (a JSON list), so reproduce can tell them from
+# params the program logs itself.
+EXTRA_PARAMS_TAG = "runwell.project.extraParams"
 _STALE = ("RUNWELL_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_NAME")
 
 
@@ -200,9 +203,10 @@ def run(
     if exp_id is None:  # named, and new: created now that the request has been checked
         assert experiment_name is not None
         exp_id = client.create_experiment(experiment_name)
-    created = client.create_run(
-        exp_id, tags=_tags(source, entry.name, project_env), run_name=run_name
-    )
+    tags = _tags(source, entry.name, project_env)
+    if resolved.extras:
+        tags[EXTRA_PARAMS_TAG] = json.dumps(sorted(resolved.extras))
+    created = client.create_run(exp_id, tags=tags, run_name=run_name)
     run_id = created.info.run_id
     try:
         params = [Param(key=k, value=v) for k, v in resolved.logged.items()]

@@ -8,11 +8,16 @@ class AddN(runwell.pyfunc.PythonModel):
 
 runwell.pyfunc.save_model("add_n", python_model=AddN())
 runwell.pyfunc.load_model("add_n").predict(df)
+
+# on Spark: one load per Python worker, a predict per Arrow batch
+udf = runwell.pyfunc.spark_udf(spark, "add_n")
+spark_df.withColumn("prediction", udf("a", "b"))
 """
 
 from runwell.pyfunc.model import PythonModel, PythonModelContext
 from runwell.pyfunc.pyfunc_model import PyFuncModel, load_model
 from runwell.pyfunc.save import log_model, save_model
+from runwell.pyfunc.spark import spark_udf
 
 __all__ = [
     "PyFuncModel",
@@ -21,4 +26,5 @@ __all__ = [
     "load_model",
     "log_model",
     "save_model",
+    "spark_udf",
 ]

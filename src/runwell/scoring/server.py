@@ -121,7 +121,7 @@ def _load(model_uri: str) -> Any:
     gc.disable()
     try:
         # runwell.pyfunc pulls in pandas/numpy and the flavor's library: only when serving.
-        from runwell import pyfunc  # type: ignore[attr-defined,unused-ignore]
+        from runwell import pyfunc
 
         model = pyfunc.load_model(model_uri)
         # This process only serves: the flavor may take its serving fast path (PyFuncModel).

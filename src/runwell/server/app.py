@@ -17,13 +17,17 @@ from collections.abc import Sequence
 from fastapi import APIRouter, FastAPI
 
 from runwell._version import __version__
+from runwell.entities.auth import Permission
 from runwell.errors import InvalidArgument
 from runwell.server import errors
 from runwell.server.access_log import AccessLogMiddleware
 from runwell.server.artifact_roots import ArtifactRoots, RepoFactory
+from runwell.server.auth import AuthService, install
 from runwell.server.config import DEFAULT_ALLOWED_HOSTS, DEFAULT_CORS_ORIGINS, ServerConfig
 from runwell.server.context import ServerContext
 from runwell.server.dispatch import RpcDispatch, rpc_routes
+from runwell.server.limits import Limits, from_megabytes
+from runwell.server.openapi import describe_rpcs
 from runwell.server.routes import (
     artifacts,
     experiments,
@@ -34,6 +38,8 @@ from runwell.server.routes import (
     runs,
 )
 from runwell.server.security import SecurityMiddleware
+from runwell.server.ui import mount_ui
+from runwell.server.ui.csrf import CsrfGuard
 from runwell.store import uri as uris
 from runwell.store.protocols import TrackingStore
 from runwell.wire.paths import AJAX_PREFIX, API_PREFIX
@@ -70,6 +76,8 @@ def create_app(
     artifacts_only: bool = False,
     registry_store_uri: str | None = None,
     readable_artifact_roots: Sequence[str] = (),
+    auth: AuthService | None = None,
+    limits: Limits | None = None,
 ) -> FastAPI:
     """A FastAPI app serving MLflow's tracking REST API over ``tracking_store``.
 
@@ -88,6 +96,8 @@ def create_app(
         readable_artifact_roots: local roots besides the destination whose run artifacts
             ``get-artifact`` and ``artifacts/list`` may read (the store's default root is
             added when it has one).
+        auth: users and permissions (``--auth``); None serves everyone, as before.
+        limits: request bounds (runwell.server.limits); the defaults when None.
     """
     prefix = _checked_prefix(static_prefix)
     store_root = getattr(tracking_store, "artifact_root", None)
@@ -108,6 +118,7 @@ def create_app(
         artifacts=artifact_roots,
         artifacts_only=artifacts_only,
         registry_store_uri=registry_store_uri,
+        limits=limits or Limits(),
     )
     mounts: list[tuple[str, APIRouter]] = []
     for router in API_ROUTERS:
@@ -117,8 +128,14 @@ def create_app(
     for router in ROOT_ROUTERS:
         app.include_router(router, prefix=prefix)
         mounts.append((prefix, router))
+    mount_ui(app, prefix)
     errors.register(app)
-    app.add_middleware(RpcDispatch, fastapi_app=app, routes=rpc_routes(mounts))
+    rpcs = rpc_routes(mounts)
+    app.add_middleware(RpcDispatch, fastapi_app=app, routes=rpcs)
+    describe_rpcs(app, {path for _method, path in rpcs}.__contains__)
+    if auth is not None:  # outside the dispatch: every request is checked
+        install(app, auth, prefix)
+    app.add_middleware(CsrfGuard)
     app.add_middleware(
         SecurityMiddleware,
         allowed_hosts=allowed_hosts,
@@ -143,7 +160,25 @@ def build_app(config: ServerConfig) -> FastAPI:
         serve_artifacts=config.serve_artifacts,
         artifacts_only=config.artifacts_only,
         registry_store_uri=config.registry_store_uri,
+        auth=_auth_service(config),
+        limits=from_megabytes(
+            config.max_request_body_mb,
+            config.max_batch_entities,
+            config.max_results,
+            config.max_upload_mb,
+            config.max_concurrent_uploads,
+        ),
     )
+
+
+def _auth_service(config: ServerConfig) -> AuthService | None:
+    if not config.auth:
+        return None
+    try:
+        default = Permission.parse(config.auth_default_permission)
+    except ValueError as exc:
+        raise InvalidArgument(f"Invalid --auth-default-permission: {exc}.") from None
+    return AuthService.open(config.backend_store_uri, default)
 
 
 def tune_server_process() -> None:

@@ -30,6 +30,13 @@ class ServerConfig:
     cors_allowed_origins: tuple[str, ...] = DEFAULT_CORS_ORIGINS
     static_prefix: str = ""
     registry_store_uri: str | None = None
+    auth: bool = False
+    auth_default_permission: str = "READ"
+    max_request_body_mb: int = 64
+    max_batch_entities: int = 1000
+    max_results: int = 0
+    max_upload_mb: int = 10240
+    max_concurrent_uploads: int = 32
 
     @property
     def artifact_root(self) -> str | None:
@@ -67,6 +74,8 @@ class ServerConfig:
                 values[field.name] = raw.strip().lower() in ("1", "true", "yes", "on")
             elif isinstance(default, tuple):
                 values[field.name] = split_list(raw)
+            elif isinstance(default, int):
+                values[field.name] = int(raw)
             else:
                 values[field.name] = raw
         return cls(**values)  # type: ignore[arg-type]

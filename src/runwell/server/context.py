@@ -13,6 +13,7 @@ from starlette.requests import Request
 
 from runwell.errors import Unavailable
 from runwell.server.artifact_roots import ArtifactRoots
+from runwell.server.limits import Limits
 from runwell.store.protocols import TrackingStore
 from runwell.store.registry_protocol import RegistryStore
 from runwell.store.registry_uri import registry_store
@@ -27,6 +28,7 @@ class ServerContext:
     artifacts_only: bool = False
     registry_store_uri: str | None = None
     registry_store: RegistryStore | None = None
+    limits: Limits = field(default_factory=Limits)
     # The registry store opened on first use (the frozen dataclass keeps a mutable slot).
     _opened: dict[str, RegistryStore] = field(default_factory=dict, compare=False, repr=False)
 

@@ -57,8 +57,22 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "Invalid request: " + "; ".join(problems) + "."
 
 
+def _browser_navigation(request: Request) -> bool:
+    """A person's browser opening a page (the web UI's HTML 404), not an API client."""
+    path = request.url.path
+    return (
+        request.method == "GET"
+        and "text/html" in request.headers.get("accept", "")
+        and ("/api/" not in path and "/ajax-api/" not in path)
+    )
+
+
 def _http_error(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
+    html_page = getattr(request.app.state, "not_found_page", None)
+    if status == 404 and html_page is not None and _browser_navigation(request):
+        response: Response = html_page(request)
+        return response
     if status == 404:
         return envelope(
             ErrorCode.ENDPOINT_NOT_FOUND,

@@ -24,23 +24,30 @@ JSON_TYPE = "application/json"
 MAX_JSON_BODY = 64 * 1024 * 1024
 
 
-def _too_large() -> RunwellError:
+def _too_large(limit: int) -> RunwellError:
     return RunwellError(
-        f"Request body is larger than {MAX_JSON_BODY // (1024 * 1024)} MiB.", ErrorCode.BAD_REQUEST
+        f"Request body is larger than {limit // (1024 * 1024)} MiB.", ErrorCode.BAD_REQUEST
     )
+
+
+def body_limit(request: Request) -> int:
+    """The app's JSON body limit (``--max-request-body-mb``), else MAX_JSON_BODY."""
+    context = getattr(request.app.state, "runwell", None)
+    limits = getattr(context, "limits", None)
+    return MAX_JSON_BODY if limits is None else int(limits.max_request_body)
 
 
 async def read_body(request: Request, limit: int = MAX_JSON_BODY) -> bytes:
     """The whole body of a JSON request, refused past ``limit`` bytes without reading it all."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _too_large()
+        raise _too_large(limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise _too_large()
+            raise _too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -71,8 +78,9 @@ def decode_body(body: bytes) -> dict[str, Any]:
     return decode_json_body(body)
 
 
-async def request_fields(request: Request) -> Fields:
-    """The request's fields: query string for GET, JSON body otherwise."""
+async def request_fields(request: Request, limit: int | None = None) -> Fields:
+    """The request's fields: query string for GET, JSON body otherwise (at most ``limit``
+    bytes, by default the app's ``--max-request-body-mb``)."""
     path_params = request.path_params
     if request.method in ("GET", "HEAD"):
         query = request.scope.get("query_string", b"")
@@ -80,11 +88,11 @@ async def request_fields(request: Request) -> Fields:
             items = [(k, v) for k, v in request.query_params.multi_items() if k not in path_params]
             items.extend(path_params.items())
             return Fields.from_query_items(items)
-        values = decode_body(await read_body(request))
+        values = decode_body(await read_body(request, limit or body_limit(request)))
     else:
         if request.method == "POST":
             check_json_content_type(request)
-        values = decode_body(await read_body(request))
+        values = decode_body(await read_body(request, limit or body_limit(request)))
     if path_params:
         values = {**values, **path_params}
     return Fields(values)

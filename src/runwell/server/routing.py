@@ -65,7 +65,9 @@ def rpc(
             context = context_of(request)
             if tracking:
                 context.tracking()  # 503 before reading the body in --artifacts-only mode
-            fields = await request_fields(request)
+            fields = await request_fields(request, context.limits.max_request_body)
+            if context.limits.checks_fields:  # not with the default limits
+                context.limits.check(path, fields)
             body = await run_in_threadpool(run, handler, context, fields)
             return json_response(body)
 

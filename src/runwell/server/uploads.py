@@ -48,13 +48,22 @@ def local_target(root: Path, path: str) -> Path:
     return target
 
 
-async def _copy(chunks: AsyncIterator[bytes], handle: BinaryIO) -> int:
+class UploadTooLarge(InvalidArgument):
+    """The body went past the upload limit; nothing was stored."""
+
+
+async def _copy(chunks: AsyncIterator[bytes], handle: BinaryIO, max_bytes: int | None) -> int:
     pending: list[bytes] = []
     pending_size = 0
     total = 0
     async for chunk in chunks:
         if not chunk:
             continue
+        if max_bytes is not None and total + pending_size + len(chunk) > max_bytes:
+            raise UploadTooLarge(
+                f"The upload is larger than this server's limit of {max_bytes} bytes "
+                "(--max-upload-mb); nothing was stored."
+            )
         pending.append(chunk)
         pending_size += len(chunk)
         if pending_size >= _WRITE_SIZE:
@@ -77,15 +86,18 @@ def _local_root(repo: ArtifactRepo) -> str | None:
         return None
 
 
-async def store_upload(chunks: AsyncIterator[bytes], repo: ArtifactRepo, path: str) -> int:
-    """Write the streamed body as the file ``path`` of ``repo``; returns its size."""
+async def store_upload(
+    chunks: AsyncIterator[bytes], repo: ArtifactRepo, path: str, max_bytes: int | None = None
+) -> int:
+    """Write the streamed body as the file ``path`` of ``repo``; returns its size. Past
+    ``max_bytes`` it raises UploadTooLarge and leaves nothing behind."""
     local_root = _local_root(repo)
     if local_root is not None:
         target = await run_in_threadpool(local_target, Path(local_root), path)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:
-                size = await _copy(chunks, handle)
+                size = await _copy(chunks, handle, max_bytes)
             await run_in_threadpool(os.replace, tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -95,7 +107,7 @@ async def store_upload(chunks: AsyncIterator[bytes], repo: ArtifactRepo, path: s
     try:
         staged = spool / posixpath.basename(path)
         with staged.open("wb") as handle:
-            size = await _copy(chunks, handle)
+            size = await _copy(chunks, handle, max_bytes)
         directory = posixpath.dirname(path) or None
         await run_in_threadpool(repo.log_artifact, str(staged), directory)
         return size

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import sys
+import types
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +28,33 @@ FORMATS = (SKOPS, CLOUDPICKLE, PICKLE)
 FILE_NAMES = {SKOPS: "model.skops", CLOUDPICKLE: "model.pkl", PICKLE: "model.pkl"}
 
 
+# Building its list of trusted types, skops walks every scikit-learn package, and the walk imports
+# the array-API shims for torch, CuPy and Dask, which import those libraries: seconds where
+# torch is installed, before any model is read. No estimator lives in them, so stand-ins keep the
+# walk out and are removed once skops is loaded (a later real use imports the real shims).
+_ARRAY_API_SHIMS = tuple(
+    f"sklearn.externals.array_api_compat.{name}" for name in ("torch", "cupy", "dask")
+)
+
+
+def _skops_io() -> Any:
+    """``skops.io``, imported without the array-API shims (ImportError when not installed)."""
+    loaded = sys.modules.get("skops.io")
+    if loaded is not None:
+        return loaded
+    stand_ins = {
+        name: types.ModuleType(name) for name in _ARRAY_API_SHIMS if name not in sys.modules
+    }
+    sys.modules.update(stand_ins)
+    try:
+        import skops.io  # type: ignore[import-untyped]
+    finally:
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+    return skops.io
+
+
 def check_format(serialization_format: str) -> str:
     if serialization_format not in FORMATS:
         raise InvalidArgument(
@@ -38,12 +67,12 @@ def check_format(serialization_format: str) -> str:
 def _skops_bytes(estimator: Any, trusted: Sequence[str]) -> tuple[bytes | None, str]:
     """The skops encoding, or None and the reason it cannot be used."""
     try:
-        import skops.io  # type: ignore[import-untyped]
+        skops_io = _skops_io()
     except ImportError:
         return None, "skops is not installed"
     try:
-        data: bytes = skops.io.dumps(estimator)
-        untrusted = skops.io.get_untrusted_types(data=data)
+        data: bytes = skops_io.dumps(estimator)
+        untrusted = skops_io.get_untrusted_types(data=data)
     except Exception as exc:  # skops raises many types for objects it cannot encode
         return None, f"skops cannot serialize it ({type(exc).__name__}: {exc})"
     refused = sorted(set(untrusted) - set(trusted))
@@ -86,20 +115,20 @@ def load(path: str, serialization_format: str, trusted: Sequence[str] | None = N
         raise InvalidArgument(f"The model file '{path}' is missing from the model directory.")
     if fmt == SKOPS:
         try:
-            import skops.io
+            skops_io = _skops_io()
         except ImportError:
             raise InvalidArgument(
                 f"Cannot load '{path}': it is in the skops format and skops is not installed "
                 "(pip install skops)."
             ) from None
-        untrusted = skops.io.get_untrusted_types(file=path)
+        untrusted = skops_io.get_untrusted_types(file=path)
         refused = sorted(set(untrusted) - set(trusted or ()))
         if refused:
             raise InvalidArgument(
                 f"Refusing to load '{path}': it holds types skops does not trust and the "
                 f"flavor's skops_trusted_types does not list: {refused}."
             )
-        return skops.io.load(path, trusted=list(untrusted) or None)
+        return skops_io.load(path, trusted=list(untrusted) or None)
     _logger.info("Unpickling %s (%s runs code from this file).", path, fmt)
     with open(path, "rb") as handle:
         if fmt == CLOUDPICKLE:

@@ -549,6 +549,11 @@ def encode_page_token(offset: int) -> str:
     return base64.b64encode(json.dumps({"offset": offset}).encode()).decode("ascii")
 
 
+# The deepest page a token may ask for (the largest integer JSON carries exactly). Past it a
+# token is forged: OFFSET 2**63 overflows SQLite's and PostgreSQL's integers (it was a 500).
+MAX_PAGE_OFFSET = 2**53
+
+
 def decode_page_token(token: str | None) -> int:
     """The offset a page token stands for; None or "" is the first page (0).
 
@@ -575,6 +580,11 @@ def decode_page_token(token: str | None) -> int:
         raise InvalidArgument(
             f"Invalid page token {token!r}: expected a JSON object with a non-negative integer "
             f"'offset', got {data!r}"
+        )
+    if offset > MAX_PAGE_OFFSET:
+        raise InvalidArgument(
+            f"Invalid page token {token[:100]!r}: its offset is past the deepest page "
+            f"({MAX_PAGE_OFFSET}); pass the next_page_token of a previous response unchanged"
         )
     return offset
 

@@ -73,11 +73,32 @@ def tracking_store(uri: str, artifact_root: str | None = None) -> TrackingStore:
         return store
 
 
+def offline_store(uri: str) -> TrackingStore:
+    """The journal store of RUNWELL_MODE=offline for runs meant for ``uri``, cached per
+    (uri, spool directory): runs are written to journals and uploaded by ``runwell sync``."""
+    from runwell.store.journal import spool
+    from runwell.store.journal.tracking import JournalTrackingStore
+
+    directory = spool.spool_dir()
+    key = ("offline:" + uri, str(directory))
+    with _lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = JournalTrackingStore(uri, directory)
+        return store
+
+
 def forget_stores() -> None:
     """Drop cached stores and their connection pools (tests, after fork)."""
     with _lock:
+        stores = list(_stores.values())
         _stores.clear()
     import sys
+
+    journal_module = sys.modules.get("runwell.store.journal.tracking")
+    for store in stores:
+        if journal_module is not None and isinstance(store, journal_module.JournalTrackingStore):
+            store.close()  # releases the journals' writer locks
 
     engine_module = sys.modules.get("runwell.store.sql.engine")
     if engine_module is not None:

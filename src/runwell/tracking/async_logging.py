@@ -31,36 +31,46 @@ When values are delivered, and where errors surface
     At interpreter exit every queue is flushed before the active runs are ended; an error
     there is printed, as an exception in an ``atexit`` handler is. A write refused in the
     background is also re-raised by the next logging call.
+
+How much it holds
+    At most RUNWELL_ASYNC_LOGGING_QUEUE_SIZE values (default 100,000) wait in the queue. A
+    logging call that would pass the bound waits for the thread to take the queue (it takes
+    all of it at once, so the wait lasts until the request in flight is answered): a loop
+    that logs faster than the server stores is slowed to the server's pace, and memory stays
+    bounded. Nothing is dropped: a single batch larger than the bound is taken on its own.
+
+When the server is unreachable
+    A request that cannot reach the server (after the transport's retries) is not an error:
+    it and everything after it go into journals on disk (``spill.py``), and the thread
+    delivers them when the server answers again, by itself. A status change (``end_run``)
+    travels through the queue behind the values logged before it, and is journaled too while
+    the server is away. At exit, journals still undelivered stay on disk for ``runwell
+    sync``, and a message says so: no value a logging call accepted is lost.
 """
 
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from runwell.entities import Metric, Param, RunTag
-from runwell.errors import ErrorCode, RunwellError, Unavailable
-from runwell.store import validation
+from runwell import env
+from runwell.entities import Metric, Param, RunInfo, RunStatus, RunTag
+from runwell.errors import ErrorCode, RunwellError
 from runwell.store.protocols import TrackingStore
+from runwell.tracking.delivery import Delivery, Status
+from runwell.tracking.spill import unreachable
 
-# Queued: (run_id, metric) for a single point, (run_id, metrics, params, tags) otherwise, or a
-# flush marker (an Event set once everything queued before it is delivered).
+DEFAULT_QUEUE_SIZE = 100_000
+_logger = logging.getLogger(__name__)
+
+# Queued: (run_id, metric) for a single point, (run_id, metrics, params, tags) otherwise, a
+# delivery.Status change, or a flush marker (an Event set once everything queued before it is done).
 _Item = Any
-
-
-class _RunValues:
-    """What one drain of the queue holds for one run, in logging order."""
-
-    __slots__ = ("metrics", "params", "tags")
-
-    def __init__(self) -> None:
-        self.metrics: list[Metric] = []
-        self.params: list[Param] = []
-        self.tags: list[RunTag] = []
 
 
 class BatchingWriter:
@@ -71,10 +81,23 @@ class BatchingWriter:
     empty queue, so a busy training loop pays no wake-up per call.
     """
 
-    def __init__(self, store: TrackingStore, linger: float = 0.01) -> None:
+    def __init__(
+        self, store: TrackingStore, linger: float = 0.01, max_values: int | None = None
+    ) -> None:
         self.store = store
         self.linger = linger
+        self.max_values = (
+            env.whole_number(env.ASYNC_QUEUE_SIZE, DEFAULT_QUEUE_SIZE, 1)
+            if max_values is None
+            else max_values
+        )
         self._queue: deque[_Item] = deque()
+        # Values queued beyond one per item (the rest of each batch): changed under the lock.
+        self._extra = 0
+        self._count_lock = threading.Lock()
+        self._room = threading.Event()
+        self._delivery = Delivery(store, self._record)
+        self._spill = self._delivery.spill
         self._wake = threading.Event()
         self._hurry = threading.Event()
         self._idle = False
@@ -91,6 +114,8 @@ class BatchingWriter:
         """Queue one checked metric point (the hot path: an append)."""
         if self._errors:
             self._raise_errors()
+        if len(self._queue) + self._extra >= self.max_values:
+            self._wait_for_room(1)
         self._queue.append((run_id, metric))
         if self._idle:
             self._idle = False
@@ -106,29 +131,85 @@ class BatchingWriter:
         """Queue checked values of one run."""
         if self._errors:
             self._raise_errors()
-        self._queue.append((run_id, metrics, params, tags))
+        count = len(metrics) + len(params) + len(tags)
+        if len(self._queue) + self._extra + count > self.max_values:
+            self._wait_for_room(count)
+        with self._count_lock:
+            self._extra += max(count, 1) - 1
+            self._queue.append((run_id, metrics, params, tags))
         if self._idle:
             self._idle = False
             self._wake.set()
 
+    def _wait_for_room(self, count: int) -> None:
+        """Back-pressure: wait until the thread took the queue (an empty queue takes anything)."""
+        if self._closed:
+            self.flush()  # no thread any more: deliver here
+            return
+        while self._queue and len(self._queue) + self._extra + count > self.max_values:
+            self._room.clear()
+            if not self._queue:
+                break
+            self._hurry.set()
+            self._wake.set()
+            self._room.wait(0.1)
+
+    def update_run_info(
+        self, run_id: str, status: RunStatus | None, end_time: int | None, name: str | None
+    ) -> RunInfo:
+        """Change a run's status after the values queued before; journaled (with a warning)
+        when the server is unreachable, and then the returned info holds only these fields."""
+        self.flush()
+        cause: RunwellError | None = None
+        if not self._spill.active:
+            try:
+                return self.store.update_run_info(run_id, status, end_time, name)
+            except RunwellError as exc:
+                if not unreachable(exc):
+                    raise
+                cause = exc
+        change = Status(run_id, status, end_time, name, cause)
+        self._queue.append(change)
+        self.flush()
+        if change.error is not None:
+            raise change.error
+        if change.result is not None:
+            return change.result
+        _logger.warning(
+            "runwell: run %s is changed (%s) in the journal %s: the tracking server is "
+            "unreachable; it is delivered when the server is back, or by `runwell sync`.",
+            run_id,
+            status.name if status is not None else name,
+            change.journal,
+        )
+        return RunInfo(
+            run_id=run_id,
+            experiment_id="",
+            run_name=name or "",
+            user_id="",
+            status=status or RunStatus.RUNNING,
+            start_time=0,
+            end_time=end_time,
+            artifact_uri="",
+        )
+
     @property
     def pending(self) -> bool:
-        """Whether anything is queued or being delivered (or an error waits to be raised)."""
+        """Whether anything is queued or being delivered (or an error waits to be raised), or
+        values wait in journals for the server to come back."""
         # _inflight is set before the queue is drained, so a drained-but-unsent batch shows.
-        return bool(self._queue) or self._inflight or bool(self._errors)
+        return bool(self._queue) or self._inflight or bool(self._errors) or self._spill.active
 
     def flush(self) -> None:
         """Block until everything queued so far is delivered; raise what the server refused."""
         if not self.pending:
             return
         if self._closed:  # no thread any more: deliver here
-            items = []
-            while self._queue:
-                item = self._queue.popleft()
-                if type(item) is not threading.Event:
-                    items.append(item)
-            self._deliver(items)
-        elif self._queue or self._inflight:
+            items, _markers = self._take_all()
+            self._delivery.deliver(items)
+            if self._spill.active:
+                self._delivery.catch_up()
+        elif self._queue or self._inflight or self._spill.active:
             marker = threading.Event()
             self._queue.append(marker)
             self._hurry.set()
@@ -144,6 +225,12 @@ class BatchingWriter:
             self._closed = True
             self._wake.set()
             self._thread.join(10)
+            self._spill.leave()
+
+    def _record(self, error: RunwellError | None) -> None:
+        if error is not None:
+            with self._errors_lock:
+                self._errors.append(error)
 
     def _raise_errors(self) -> None:
         with self._errors_lock:
@@ -155,32 +242,32 @@ class BatchingWriter:
 
     def _loop(self) -> None:
         queue = self._queue
+        spill = self._spill
         while True:
             if not queue:
                 if self._closed:
                     return
+                if spill.due():
+                    self._delivery.catch_up()
+                    continue
                 self._idle = True
                 if not queue:  # checked again after announcing idleness: no lost wake-up
-                    self._wake.wait()
+                    self._wake.wait(spill.wait_time() if spill.active else None)
                 self._wake.clear()
                 self._idle = False
                 # Woken by the first value after a quiet spell: give the caller a moment to
                 # add more, so that they travel together.
-                if self.linger > 0:
+                if queue and self.linger > 0:
                     self._hurry.wait(self.linger)
                 continue
             self._hurry.clear()
             self._inflight = True
-            items: list[_Item] = []
-            markers: list[threading.Event] = []
-            while queue:
-                item = queue.popleft()
-                if type(item) is threading.Event:
-                    markers.append(item)
-                else:
-                    items.append(item)
+            items, markers = self._take_all()
+            self._room.set()
             try:
-                self._deliver(items)
+                self._delivery.deliver(items)
+                if spill.active and (markers or spill.due()):
+                    self._delivery.catch_up()  # a flush waits: see whether the server is back
             except Exception as exc:  # a bug must not kill the thread and hang every flush
                 error = RunwellError(
                     f"Background logging failed: {exc!r}", ErrorCode.INTERNAL_ERROR
@@ -192,99 +279,25 @@ class BatchingWriter:
                 for marker in markers:
                     marker.set()
 
-    def _deliver(self, items: list[_Item]) -> None:
-        by_run: dict[str, _RunValues] = {}
-        for item in items:
-            values = by_run.get(item[0])
-            if values is None:
-                values = by_run[item[0]] = _RunValues()
-            if len(item) == 2:
-                values.metrics.append(item[1])
+    def _take_all(self) -> tuple[list[_Item], list[threading.Event]]:
+        """Everything queued, and the flush markers among it."""
+        queue = self._queue
+        items: list[_Item] = []
+        markers: list[threading.Event] = []
+        extra = 0
+        while queue:
+            item = queue.popleft()
+            kind = type(item)
+            if kind is threading.Event:
+                markers.append(item)
             else:
-                values.metrics.extend(item[1])
-                values.params.extend(item[2])
-                values.tags.extend(item[3])
-        for run_id, values in by_run.items():
-            for params in _param_requests(values.params):
-                self._send_params(run_id, params)
-            for metrics, tags in _metric_tag_requests(values.metrics, values.tags):
-                self._record(self._send(run_id, metrics, (), tags))
-
-    def _send(
-        self,
-        run_id: str,
-        metrics: Sequence[Metric],
-        params: Sequence[Param],
-        tags: Sequence[RunTag],
-    ) -> RunwellError | None:
-        """One log-batch request; the error it got, if any."""
-        try:
-            self.store.log_batch(run_id, metrics, params, tags)
-        except RunwellError as exc:
-            return exc
-        except Exception as exc:  # a bug must not kill the thread and hang every flush
-            error = RunwellError(f"Background logging failed: {exc!r}", ErrorCode.INTERNAL_ERROR)
-            error.__cause__ = exc
-            return error
-        return None
-
-    def _record(self, error: RunwellError | None) -> None:
-        if error is not None:
-            with self._errors_lock:
-                self._errors.append(error)
-
-    def _send_params(self, run_id: str, params: list[Param]) -> None:
-        error = self._send(run_id, (), params, ())
-        if error is None or len(params) == 1 or isinstance(error, Unavailable):
-            # Unavailable: the server is gone, and one by one would fail the same way.
-            self._record(error)
-            return
-        # One refused param rejects its whole request: re-send one by one, so that only the
-        # refused values are lost, as with one call per param.
-        for param in params:
-            self._record(self._send(run_id, (), (param,), ()))
-
-
-def _param_requests(params: list[Param]) -> list[list[Param]]:
-    """Params in order, at most 100 per request and a key at most once per request.
-
-    The same key and value again is dropped (logging it again is a no-op); the same key with
-    another value starts a new request, for the server to refuse on its own.
-    """
-    requests: list[list[Param]] = []
-    current: list[Param] = []
-    seen: dict[str, str] = {}
-    first_values: dict[str, str] = {}
-    for param in params:
-        if first_values.get(param.key, None) == param.value:
-            continue
-        first_values.setdefault(param.key, param.value)
-        if param.key in seen or len(current) == validation.MAX_PARAMS_PER_BATCH:
-            requests.append(current)
-            current, seen = [], {}
-        current.append(param)
-        seen[param.key] = param.value
-    if current:
-        requests.append(current)
-    return requests
-
-
-def _metric_tag_requests(
-    metrics: list[Metric], tags: list[RunTag]
-) -> list[tuple[list[Metric], list[RunTag]]]:
-    """Metrics and tags packed into requests of at most 1000 values (100 tags)."""
-    # A key's last value (at the position of its first use): the end state of one by one.
-    final = list({t.key: t for t in tags}.values())
-    requests = []
-    m = t = 0
-    while m < len(metrics) or t < len(final):
-        tag_chunk = final[t : t + validation.MAX_TAGS_PER_BATCH]
-        room = validation.MAX_ENTITIES_PER_BATCH - len(tag_chunk)
-        metric_chunk = metrics[m : m + min(room, validation.MAX_METRICS_PER_BATCH)]
-        requests.append((metric_chunk, tag_chunk))
-        m += len(metric_chunk)
-        t += len(tag_chunk)
-    return requests
+                items.append(item)
+                if kind is tuple and len(item) == 4:
+                    extra += max(len(item[1]) + len(item[2]) + len(item[3]), 1) - 1
+        if extra:
+            with self._count_lock:
+                self._extra -= extra
+        return items, markers
 
 
 # ---------------------------------------------------------------- one writer per store
@@ -310,8 +323,26 @@ def existing_writer(store: TrackingStore) -> BatchingWriter | None:
     return found[1] if found is not None and found[0] is store else None
 
 
-def flush_all() -> None:
-    """Flush every writer; then raise the first error any of them got."""
+# Background work that logs on its own (autolog's jobs, a run's context files): flush_all runs
+# these first, so reads, end_run and exit see what it logged.
+_flush_hooks: list[Callable[[], None]] = []
+
+
+def add_flush_hook(hook: Callable[[], None]) -> None:
+    """Have every ``flush_all`` call ``hook`` first (once per hook).
+
+    A hook waits for its background work and must return at once when called from that work's
+    own thread (the work's own reads flush too).
+    """
+    if hook not in _flush_hooks:
+        _flush_hooks.append(hook)
+
+
+def flush_all(background: bool = True) -> None:
+    """Finish background logging work (unless not ``background``: starting a run need not wait
+    for autolog's last model), flush every writer; then raise the first error."""
+    for hook in tuple(_flush_hooks) if background else ():
+        hook()
     if not _writers:
         return
     first: RunwellError | None = None
@@ -324,9 +355,21 @@ def flush_all() -> None:
         raise first
 
 
+def _leave_spills() -> None:
+    """At exit: stop the writers still spilling, keeping their journals for `runwell sync`."""
+    for _store, writer in list(_writers.values()):
+        if writer.pending:
+            try:
+                writer.close()
+            except RunwellError:
+                pass  # flush_all, just before, raised it already
+
+
 # Registered when this module is first imported, before the fluent API registers the hook that
 # ends its active runs: hooks run last-registered first, so runs end (flushing, and marked
-# FAILED if something was refused) and then whatever clients queued is delivered.
+# FAILED if something was refused), then whatever clients queued is delivered, and last the
+# journals of a server that is still unreachable are left with a message.
+atexit.register(_leave_spills)
 atexit.register(flush_all)
 
 

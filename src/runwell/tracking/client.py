@@ -89,15 +89,21 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
 class RunwellClient(LoggedModelClientMixin, RegistryClientMixin):
     """A client of one tracking store, addressed by URI."""
 
-    def __init__(self, tracking_uri: str | None = None) -> None:
+    def __init__(self, tracking_uri: str | None = None, *, offline: bool | None = None) -> None:
         self.tracking_uri = resolve_tracking_uri(tracking_uri)
         self.is_remote = uris.scheme_of(self.tracking_uri) in ("http", "https")
+        # Offline (RUNWELL_MODE=offline unless ``offline`` says): runs live in local journals
+        # until `runwell sync` uploads them to the server at ``tracking_uri``.
+        self.offline = env.offline() if offline is None else offline
         self._store: TrackingStore | None = None
 
     @property
     def store(self) -> TrackingStore:
         if self._store is None:
-            self._store = uris.tracking_store(self.tracking_uri, env.get(env.ARTIFACT_ROOT))
+            if self.offline:
+                self._store = uris.offline_store(self.tracking_uri)
+            else:
+                self._store = uris.tracking_store(self.tracking_uri, env.get(env.ARTIFACT_ROOT))
         return self._store
 
     # ---------------------------------------------------------------- batching
@@ -106,9 +112,10 @@ class RunwellClient(LoggedModelClientMixin, RegistryClientMixin):
     def batches_by_default(self) -> bool:
         """Whether logging calls queue for background delivery unless ``synchronous=True``.
 
-        On for tracking servers, off for local stores; RUNWELL_ENABLE_ASYNC_LOGGING overrides.
+        On for tracking servers and offline journals, off for local stores;
+        RUNWELL_ENABLE_ASYNC_LOGGING overrides.
         """
-        return env.flag(env.ASYNC_LOGGING, self.is_remote)
+        return env.flag(env.ASYNC_LOGGING, self.is_remote or self.offline)
 
     def _batching(self, synchronous: bool | None) -> bool:
         return self.batches_by_default if synchronous is None else not synchronous
@@ -196,12 +203,23 @@ class RunwellClient(LoggedModelClientMixin, RegistryClientMixin):
     ) -> RunInfo:
         parsed = RunStatus.parse(status) if status is not None else None
         end_time = _now() if parsed is not None and parsed.is_terminated else None
-        return self._flushed().update_run_info(run_id, parsed, end_time, name)
+        return self._update_run_info(run_id, parsed, end_time, name)
 
     def set_terminated(
         self, run_id: str, status: RunStatus | str = "FINISHED", end_time: int | None = None
     ) -> RunInfo:
-        return self._flushed().update_run_info(run_id, RunStatus.parse(status), end_time or _now())
+        return self._update_run_info(run_id, RunStatus.parse(status), end_time or _now(), None)
+
+    def _update_run_info(
+        self, run_id: str, status: RunStatus | None, end_time: int | None, name: str | None
+    ) -> RunInfo:
+        """Through the background writer when there is one: after the values queued before,
+        and into the run's journal when the server is unreachable (see async_logging)."""
+        store = self.store
+        writer = async_logging.existing_writer(store)
+        if writer is None:
+            return store.update_run_info(run_id, status, end_time, name)
+        return writer.update_run_info(run_id, status, end_time, name)
 
     def delete_run(self, run_id: str) -> None:
         self._flushed().delete_run(run_id)

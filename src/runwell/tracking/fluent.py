@@ -11,10 +11,11 @@ every read through this module flushes first.
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -33,9 +34,9 @@ from runwell.entities import (
     RunTag,
     ViewType,
 )
-from runwell.errors import InvalidArgument, RunwellError
+from runwell.errors import InvalidArgument, RunwellError, Unavailable
 from runwell.store import validation
-from runwell.tracking import async_logging, context
+from runwell.tracking import async_logging, context, run_companions
 from runwell.tracking.client import (
     RunwellClient,
     resolve_tracking_uri,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     pass
 
 DEFAULT_EXPERIMENT_ID = "0"
+_log = logging.getLogger(__name__)
 
 
 class ActiveRun:
@@ -61,6 +63,8 @@ class ActiveRun:
         self.run_id = run.info.run_id
         self.client = client
         self.async_default = async_default
+        # Background work tied to the run (system metrics, context files); end_run stops it.
+        self.companions: list[run_companions.Companion] = []
 
     @property
     def info(self) -> Any:
@@ -94,7 +98,8 @@ class FluentState:
 
     tracking_uri: str | None = None
     experiment_id: str | None = None
-    last_run_id: str | None = None
+    last_run_id: str | Callable[[], str] | None = None  # a callable: autolog's deferred run
+    system_metrics: bool | None = None  # enable/disable_system_metrics_logging()
     clients: dict[tuple[str | None, str | None, str], RunwellClient] = field(default_factory=dict)
     local: threading.local = field(default_factory=threading.local)
 
@@ -261,6 +266,85 @@ def _active_experiment_id() -> str:
     return DEFAULT_EXPERIMENT_ID
 
 
+def _offline_experiment_id(client: RunwellClient, experiment_id: str | None) -> str:
+    """The experiment of a run started offline because the server was unreachable: as given,
+    as set earlier, or by the name in the environment (resolved by ``runwell sync``)."""
+    if experiment_id is not None:
+        return str(experiment_id)
+    if _state.experiment_id is not None:
+        return _state.experiment_id
+    by_name = env.get(env.EXPERIMENT_NAME)
+    if by_name and not env.get(env.EXPERIMENT_ID):
+        found = client.get_experiment_by_name(by_name)
+        if found is not None:
+            return found.experiment_id
+    return env.get(env.EXPERIMENT_ID) or DEFAULT_EXPERIMENT_ID
+
+
+def _create_run(
+    client: RunwellClient,
+    experiment_id: str | None,
+    tags: Mapping[str, Any],
+    run_name: str | None,
+    start_time: int | None = None,
+) -> tuple[RunwellClient, Run]:
+    """A new run in the given (or active) experiment, and the client it lives in: an offline
+    one when the server cannot be reached."""
+    try:
+        exp_id = str(experiment_id) if experiment_id is not None else _active_experiment_id()
+        return client, client.create_run(exp_id, start_time, tags=tags, run_name=run_name)
+    except Unavailable as exc:
+        if not client.is_remote or client.offline:
+            raise
+        client = RunwellClient(client.tracking_uri, offline=True)
+        exp_id = _offline_experiment_id(client, experiment_id)
+        run = client.create_run(exp_id, start_time, tags=tags, run_name=run_name)
+        _log.warning(
+            "Cannot reach the tracking server at %s (%s): run %s is logged to a local "
+            "journal instead; `runwell sync` uploads it once the server is back.",
+            client.tracking_uri,
+            exc,
+            run.info.run_id,
+        )
+        return client, run
+
+
+def record_run(
+    experiment_id: str | None,
+    tags: Mapping[str, Any],
+    start_time: int,
+    end_time: int,
+    status: str = "FINISHED",
+) -> tuple[RunwellClient, Run]:
+    """A top-level run made after the fact, for work timed elsewhere (autolog's deferred runs):
+    the tags and context files ``start_run`` would give it, its own start and end times and
+    ``status``; never the active run. Returns its client (offline when the server is down)."""
+    all_tags: dict[str, Any] = context.default_tags()
+    all_tags.update(tags)
+    client, run = _create_run(_state.client(), experiment_id, all_tags, None, start_time)
+    companions = run_companions.start(
+        client, run, asynchronous=False, capture_context=True, system_metrics=None, resumed=False
+    )
+    run_companions.stop(companions)
+    client.set_terminated(run.info.run_id, status, end_time)
+    return client, run
+
+
+def pinned_experiment_id() -> str | None:
+    """The experiment ``set_experiment`` chose in this process, if any (no I/O)."""
+    return _state.experiment_id
+
+
+def system_metrics_wanted() -> bool:
+    """Whether a run started now without ``log_system_metrics`` would sample system metrics."""
+    return run_companions.system_metrics_settings(None, _state.system_metrics) is not None
+
+
+def set_last_run(resolve: Callable[[], str]) -> None:
+    """Make ``last_active_run()`` answer the run ``resolve()`` names (it may wait for it)."""
+    _state.last_run_id = resolve
+
+
 # ------------------------------------------------------------------ runs
 
 
@@ -274,9 +358,20 @@ def start_run(
     description: str | None = None,
     log_system_metrics: bool | None = None,
 ) -> ActiveRun:
-    """Start a new run, or resume ``run_id``, and make it the active run."""
-    client = _client()
+    """Start a new run, or resume ``run_id``, and make it the active run.
+
+    A new top-level run records where it comes from (``context``, ``context_files``);
+    ``log_system_metrics=True`` samples the host into ``system/*`` metrics until it ends.
+    """
+    # Queued values land first (order), but not background work such as autolog's model
+    # upload: a new run need not wait for the last one's files.
+    async_logging.flush_all(background=False)
+    client = _state.client()
     stack = _state.stack
+    system_metrics = run_companions.system_metrics_settings(
+        log_system_metrics, _state.system_metrics
+    )
+    capture_context = False
     if stack and not nested:
         raise InvalidArgument(
             f"Run with UUID {stack[-1].info.run_id} is already active. To start a new run, "
@@ -308,13 +403,21 @@ def start_run(
         all_tags.update(tags or {})
         if parent:
             all_tags[context.PARENT_RUN_ID] = parent
+        capture_context = not parent  # nested runs share their parent's files
         if description is not None:
             all_tags[context.NOTE] = description
-        exp_id = str(experiment_id) if experiment_id is not None else _active_experiment_id()
-        run = client.create_run(exp_id, tags=all_tags, run_name=run_name)
+        client, run = _create_run(client, experiment_id, all_tags, run_name)
     active = ActiveRun(run, client, client.batches_by_default)
     stack.append(active)
     _state.last_run_id = run.info.run_id
+    active.companions = run_companions.start(
+        client,
+        run,
+        asynchronous=active.async_default,
+        capture_context=capture_context,
+        system_metrics=system_metrics,
+        resumed=bool(resume_id),
+    )
     return active
 
 
@@ -328,12 +431,17 @@ def end_run(status: str = "FINISHED", run_id: str | None = None) -> None:
     stack = _state.stack
     if not stack:
         return
+    target = run_id or stack[-1].info.run_id
+    for active in stack:
+        if active.info.run_id == target:  # their last values go out with the flush below
+            run_companions.stop(active.companions)
     refused: RunwellError | None = None
     try:
-        async_logging.flush_all()
+        # The run's queued values, not background work (autolog's model upload, the context
+        # files): that lands on the ended run, and the next read or exit waits for it.
+        async_logging.flush_all(background=False)
     except RunwellError as exc:
         refused = exc
-    target = run_id or stack[-1].info.run_id
     for index in range(len(stack) - 1, -1, -1):
         if stack[index].info.run_id == target:
             ended = stack.pop(index)
@@ -350,6 +458,16 @@ def end_run(status: str = "FINISHED", run_id: str | None = None) -> None:
         raise refused
 
 
+def enable_system_metrics_logging() -> None:
+    """Log system metrics (``system/*``) for every run started from now on."""
+    _state.system_metrics = True
+
+
+def disable_system_metrics_logging() -> None:
+    """Stop logging system metrics for runs started from now on (``start_run`` can still)."""
+    _state.system_metrics = False
+
+
 def active_run() -> ActiveRun | None:
     stack = _state.stack
     return stack[-1] if stack else None
@@ -358,7 +476,8 @@ def active_run() -> ActiveRun | None:
 def last_active_run() -> Run | None:
     """The active run, else the run most recently ended in this process."""
     current = active_run()
-    run_id = current.info.run_id if current else _state.last_run_id
+    last = _state.last_run_id
+    run_id = current.info.run_id if current else (last() if callable(last) else last)
     return _client().get_run(run_id) if run_id else None
 
 

@@ -157,9 +157,9 @@ def dataset_input_to_json(item: DatasetInput) -> Json:
 
 def run_to_json(run: Run) -> Json:
     data: Json = {}
-    _put(data, "metrics", metrics_to_json(run.data.metrics))
-    _put(data, "params", _key_values(run.data.params))
-    _put(data, "tags", _key_values(run.data.tags))
+    _put(data, "metrics", metrics_to_json(run.data.metric_list))
+    _put(data, "params", _key_values(run.data.param_list))
+    _put(data, "tags", _key_values(run.data.tag_list))
     inputs: Json = {}
     _put(inputs, "dataset_inputs", [dataset_input_to_json(d) for d in run.inputs.dataset_inputs])
     _put(inputs, "model_inputs", [{"model_id": m.model_id} for m in run.inputs.model_inputs])

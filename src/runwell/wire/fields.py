@@ -138,7 +138,8 @@ class Fields:
                 value = int(value)
         if isinstance(value, int) and not isinstance(value, bool):
             for member in kind:
-                if member.value == value:
+                # Enums whose values are their names (RunStatus) carry the number apart.
+                if getattr(member, "number", member.value) == value:
                     return member
         names = ", ".join(kind.__members__)
         raise InvalidArgument(f"Invalid value {value!r} for '{name}': expected one of {names}.")

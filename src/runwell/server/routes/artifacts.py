@@ -94,10 +94,16 @@ def list_artifacts(context: ServerContext, fields: Fields) -> Json:
 @router.put(_FILE, response_class=Response, summary="Upload an artifact (raw body)")
 async def upload_artifact(request: Request, artifact_path: str) -> Response:
     """Store the raw request body as the file at ``artifact_path``, replacing any."""
-    repo = context_of(request).artifacts.destination()
+    context = context_of(request)
+    repo = context.artifacts.destination()
     path = safe_file_path(artifact_path)
+    limits = context.limits
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limits.max_upload:
+        raise limits.too_large("The upload", limits.max_upload)
     try:
-        await store_upload(request.stream(), repo, path)
+        with limits.upload_slot():  # 429 past --max-concurrent-uploads
+            await store_upload(request.stream(), repo, path, limits.max_upload)
     except ClientDisconnect:
         return Response(status_code=400)
     return json_response(EMPTY)

@@ -19,16 +19,21 @@ import os
 import sqlite3
 import threading
 import weakref
+from contextlib import AbstractContextManager
+from typing import Any
 
 INTERVAL_S = 0.2
 IDLE_EXIT_S = 3.0
+# A log of this many frames (4 KB pages) is checkpointed to completion, writers held off.
+_FINISH_FRAMES = 1000
 
 
 class Checkpointer:
     """Checkpoints one database file's WAL from a daemon thread while it keeps changing."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, writers: AbstractContextManager[Any] | None = None) -> None:
         self.path = path
+        self._writers = writers  # held to finish a checkpoint (see _checkpoint)
         self.passes = 0
         self._wal = f"{path}-wal"
         self._lock = threading.Lock()
@@ -82,7 +87,7 @@ class Checkpointer:
                 # PASSIVE never waits for the writers; a busy or vanished database is left to
                 # the writers' own checkpoint.
                 with contextlib.suppress(sqlite3.Error):
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self._checkpoint(connection)
                     self.passes += 1
         finally:
             with self._lock:
@@ -90,6 +95,26 @@ class Checkpointer:
                     self._running_in = 0
             if connection is not None:
                 connection.close()
+
+    def _checkpoint(self, connection: sqlite3.Connection) -> bool:
+        """Copy the log into the database; finish with writers held off when they kept up.
+        Whether the whole log was copied (the next write restarts it from its beginning).
+
+        Under sustained writes a PASSIVE checkpoint may never complete: frames keep arriving
+        while it copies, so the log is never restarted and grows until a writer's own
+        checkpoint copies it all, stalling that write for tens of milliseconds (the slowest
+        requests of a server under load). Once most of the log is copied here, the few frames
+        left are copied with the writers held off (the writer lock, across processes), which
+        completes the checkpoint.
+        """
+        _busy, logged, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if copied >= logged:
+            return bool(logged >= 0)  # -1: not in WAL mode
+        if self._writers is None or logged < _FINISH_FRAMES:
+            return False  # not ours to finish, or too small to matter
+        with self._writers:
+            _busy, logged, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return bool(copied >= logged >= 0)
 
 
 _all: weakref.WeakSet[Checkpointer] = weakref.WeakSet()

@@ -45,6 +45,12 @@ SortKey = tuple[int, int, float, int]
 # An evenly stepping column: (start, increment).
 Progression = tuple[int, int]
 
+# The packed layout, for readers that decode blocks into arrays (history_sampling.py).
+HEADER = _HEADER
+PROGRESSION = _PROGRESSION
+TIMESTAMPS_EVEN = _TIMESTAMPS_EVEN
+STEPS_EVEN = _STEPS_EVEN
+
 
 def sort_key(timestamp: int, step: int, value: float) -> SortKey:
     encoded, kind = codec.encode(value)

@@ -24,7 +24,11 @@ from runwell.store.sql.raw import RawConnections
 # Older than any valid point: steps are int64, timestamps non-negative.
 _PLACEHOLDER = (0.0, codec.FINITE, -1, validation.INT64_MIN)
 
-_NEW_SERIES_ATTEMPTS = 20
+# Each attempt that loses the race waits for the winner's commit (PostgreSQL and MySQL block a
+# conflicting insert until then), so this bounds progress, not spinning. It must exceed the
+# writers that can race for one id: 64 clients starting new runs at once on 4 workers ran out
+# of 20 attempts (a 503) in tests/reliability/test_load.py.
+_NEW_SERIES_ATTEMPTS = 1000
 
 # SQLite binds one multi-row VALUES statement about twice as fast as executemany; 1,000 rows
 # of 4 parameters stay far below its 32766-variable limit.

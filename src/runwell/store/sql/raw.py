@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from runwell.errors import AlreadyExists, InvalidArgument, RunwellError, Unavailable
 from runwell.store.sql.checkpointer import Checkpointer
 from runwell.store.sql.engine import sqlite_on_connect
+from runwell.store.sql.writer_lock import writer_lock
 
 T = TypeVar("T")
 
@@ -38,22 +39,6 @@ WRITE_ATTEMPTS = 5
 # path asks on every write whether its connection was made by this process.
 _process = [os.getpid()]
 os.register_at_fork(after_in_child=lambda: _process.__setitem__(0, os.getpid()))
-
-
-# One lock per SQLite file in this process, held from BEGIN to COMMIT. Threads that would
-# otherwise collide on SQLite's write lock wait here, woken the moment it is free, instead of in
-# SQLite's busy handler, which sleeps 1, 2, 5, 10... ms between tries: under a server's
-# concurrent requests those sleeps made the slowest writes wait hundreds of milliseconds.
-_file_locks: dict[str, threading.RLock] = {}
-_file_locks_guard = threading.Lock()
-
-
-def _file_lock(path: str) -> threading.RLock:
-    with _file_locks_guard:
-        lock = _file_locks.get(path)
-        if lock is None:
-            lock = _file_locks[path] = threading.RLock()
-        return lock
 
 
 class RawConnections:
@@ -72,9 +57,11 @@ class RawConnections:
         self._operational_error = dbapi.OperationalError
         self._database_error = dbapi.DatabaseError
         database = engine.url.database
-        self.write_lock = _file_lock(os.path.abspath(database or ":memory:"))
+        # Held from BEGIN to COMMIT: one writer per file, across threads and processes.
+        on_disk = self.dialect == "sqlite" and bool(database) and database != ":memory:"
+        self.write_lock = writer_lock(database if on_disk else None)
         self.checkpointer = (
-            Checkpointer(os.path.abspath(database))
+            Checkpointer(os.path.abspath(database), self.write_lock)
             if self.dialect == "sqlite" and database and database != ":memory:"
             else None
         )

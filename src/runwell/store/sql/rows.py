@@ -283,7 +283,9 @@ run_models = sa.Table(
     **MYSQL_TABLE,
 )
 
-# The registry's tables join this metadata when their module loads; importing it here makes
-# every user of ``metadata`` (Alembic's env.py, the schema test) see them. Last on purpose:
-# registry_rows imports the names defined above.
+# The registry's (and --auth's) tables join this metadata when their modules load; importing
+# them here makes every user of ``metadata`` (Alembic's env.py, the schema test) see them. Last
+# on purpose:
+# registry_rows and auth_rows import the names defined above.
+from runwell.store.sql import auth_rows as auth_rows  # noqa: E402
 from runwell.store.sql import registry_rows as registry_rows  # noqa: E402

@@ -48,4 +48,7 @@ def load_run_table(conn: Connection, run_rows: Sequence[Any]) -> RunTable:
         metrics=metrics,
         params=params,
         tags=tags,
+        run_name=[r.name for r in run_rows],
+        user_id=[r.user_id for r in run_rows],
+        lifecycle_stage=[r.lifecycle_stage for r in run_rows],
     )

@@ -39,6 +39,7 @@ from runwell.store.sql.engine import get_engine, transaction
 from runwell.store.sql.experiments import SqlExperiments, experiment_pk
 from runwell.store.sql.logged_models import SqlLoggedModels
 from runwell.store.sql.model_links import with_models
+from runwell.store.sql.overview import SqlOverview
 from runwell.store.sql.raw import RawConnections
 from runwell.store.sql.rows import datasets as dataset_table
 from runwell.store.sql.rows import run_input_tags, run_inputs, runs, tags
@@ -58,7 +59,7 @@ def _pk(experiment_id: str) -> int:
     return int(validation.experiment_id(experiment_id))
 
 
-class SqlTrackingStore(SqlExperiments, SqlLoggedModels):
+class SqlTrackingStore(SqlExperiments, SqlLoggedModels, SqlOverview):
     """Tracking data in a SQL database; artifacts default to ``<artifact_root>/<experiment>``."""
 
     def __init__(self, db_url: str, default_artifact_root: str) -> None:
@@ -445,6 +446,20 @@ class SqlTrackingStore(SqlExperiments, SqlLoggedModels):
         with paused_gc(), transaction(self.engine, write=False) as conn:
             rows = [] if query is None else conn.execute(query.limit(limit)).all()
             return load_run_table(conn, rows)
+
+    def count_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        run_view_type: ViewType = ViewType.ACTIVE_ONLY,
+    ) -> int:
+        """How many runs ``search_runs`` would find over all its pages."""
+        query = self._runs_query(experiment_ids, filter_string, run_view_type, None)
+        if query is None:
+            return 0
+        counted = sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+        with transaction(self.engine, write=False) as conn:
+            return int(conn.execute(counted).scalar_one())
 
     def search_runs(
         self,

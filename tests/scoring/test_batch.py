@@ -1,4 +1,4 @@
-"""runwell.models.batch_predict: chunked reading, incremental writing, no partial outputs."""
+"""runwell.scoring.batch: chunked reading, incremental writing, no partial outputs."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 
 import runwell.pyfunc
 from runwell.errors import InvalidArgument, NotFound
-from runwell.models.batch_predict import data_format, predict_file
 from runwell.pyfunc import PyFuncModel
+from runwell.scoring.batch import data_format, predict_file
 from tests.models.model_builders import frame, save_logistic
 
 
