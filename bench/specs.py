@@ -436,7 +436,9 @@ SPARK_WORKLOADS = (
             "(Spark's default Arrow batch). One untimed repetition first starts "
             "Spark's Python workers (its time is in the details). Each repetition also times a "
             "pandas UDF returning zeros over the same columns: Spark's own cost of moving the "
-            "rows through Python and back, whatever the model."
+            "rows through Python and back, whatever the model; and the pandas loop over chunks "
+            "of 100,000 rows, the most `spark_udf` gives one predict call (it groups Spark's "
+            "batches)."
         ),
     ),
 )

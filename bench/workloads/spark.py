@@ -8,7 +8,8 @@ over chunks of 10,000 rows (Spark's default Arrow batch). The model and both set
 made before the clock starts, and one untimed repetition warms Spark's Python workers.
 
 Each repetition also times a pandas UDF that returns zeros over the same columns: what Spark
-itself costs to move the rows through Python and back, whatever the model (a detail).
+itself costs to move the rows through Python and back, whatever the model (a detail); and the
+pandas loop over chunks of 100,000 rows, the most the UDF gives one predict call (a detail).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import harness
 import runwell.pyfunc
 import runwell.sklearn
+from runwell.pyfunc.spark_worker import PREDICT_ROWS
 
 CHUNK = 10_000  # the pandas loop's chunk: spark.sql.execution.arrow.maxRecordsPerBatch
 MULTIPLIERS = (7919, 104_729, 1_299_709, 15_485_863, 32_452_843, 49_979_687, 67_867_967, 86_028_121)
@@ -108,6 +110,7 @@ def spark_udf(args: harness.Args) -> None:
     spark_seconds: list[float] = []
     loop_seconds: list[float] = []
     floor_seconds: list[float] = []
+    wide_seconds: list[float] = []
     cold = 0.0
     with harness.fresh_dir() as tmp:
         frame = _frame(rows)
@@ -126,10 +129,14 @@ def spark_udf(args: harness.Args) -> None:
                     for start in range(0, rows, CHUNK):
                         model.predict(frame.iloc[start : start + CHUNK])
                 floor = _noop_write(source.withColumn("p", zeros(*NAMES)))
+                with harness.Stopwatch() as wide:
+                    for start in range(0, rows, PREDICT_ROWS):
+                        model.predict(frame.iloc[start : start + PREDICT_ROWS])
                 if rep:  # the first repetition starts the Python workers: reported apart
                     spark_seconds.append(seconds)
                     loop_seconds.append(loop.seconds)
                     floor_seconds.append(floor)
+                    wide_seconds.append(wide.seconds)
                 else:
                     cold = seconds
         finally:
@@ -139,6 +146,7 @@ def spark_udf(args: harness.Args) -> None:
         rows,
         baseline_seconds=loop_seconds,
         zeros_udf_seconds=[round(s, 3) for s in floor_seconds],
+        loop_100k_chunks_seconds=[round(s, 3) for s in wide_seconds],
         first_spark_run_s=round(cold, 2),
         partitions=partitions,
         model="RandomForestClassifier(20 trees, depth 8), 8 double features",

@@ -28,6 +28,7 @@ import runwell.sklearn
 from runwell.errors import InvalidArgument, NotFound
 from runwell.models import ColSpec, DataType, ModelSignature, ParamSchema, ParamSpec, Schema
 from runwell.pyfunc.spark import build_udf
+from runwell.pyfunc.spark_worker import PREDICT_ROWS, BatchPlan, ModelFiles, _predict_batches
 
 pytestmark = pytest.mark.slow
 
@@ -183,6 +184,54 @@ def test_each_python_worker_loads_the_model_once_for_all_its_batches(
     # 100,000 rows in 4 partitions are at least 12 Arrow batches of <= 10,000 rows.
     assert sorted(loads) == sorted(str(p) for p in set(pids))
     assert len(loads) <= 4 < ROWS // 10_000
+
+
+def _echo_model(path: Path) -> str:
+    class Echo(runwell.pyfunc.PythonModel):
+        """Each row's own ``a`` and the size of the predict call it was in."""
+
+        def predict(self, context: Any, model_input: Any, params: Any = None) -> Any:
+            return pd.DataFrame(
+                {
+                    "a": model_input["a"].to_numpy(),
+                    "rows": np.full(len(model_input), len(model_input)),
+                }
+            )
+
+    runwell.pyfunc.save_model(path, python_model=Echo())
+    return str(path)
+
+
+def test_small_arrow_batches_are_predicted_together_and_in_order(
+    spark: SparkSession, frame: DataFrame, data: pd.DataFrame, tmp_path: Path
+) -> None:
+    udf = runwell.pyfunc.spark_udf(spark, _echo_model(tmp_path / "echo"), "a double, rows long")
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "1000")
+    try:
+        out = _scored(frame, udf("a", "b"))
+    finally:
+        spark.conf.unset("spark.sql.execution.arrow.maxRecordsPerBatch")
+    # every prediction came back beside its own row, though Spark sent 1,000-row batches and
+    # the model saw whole partitions (4 of about 25,000 rows)
+    np.testing.assert_array_equal(out["p"].map(lambda r: r["a"]).to_numpy(), data["a"].to_numpy())
+    calls = out["p"].map(lambda r: r["rows"])
+    assert calls.min() > 1_000 and calls.max() <= PREDICT_ROWS
+
+
+def test_a_predict_call_takes_at_most_predict_rows(tmp_path: Path) -> None:
+    plan = BatchPlan(
+        ModelFiles("echo-cap", str(_echo_model(tmp_path / "echo"))),
+        st.StructType(
+            [st.StructField("a", st.DoubleType()), st.StructField("rows", st.LongType())]
+        ),
+        None,
+        ("a",),
+    )
+    batches = [pd.Series(np.arange(i * 1000, (i + 1) * 1000, dtype=float)) for i in range(120)]
+    out = list(_predict_batches(iter(batches), plan))
+    assert [len(o) for o in out] == [1000] * 120
+    assert [int(o["rows"].iloc[0]) for o in out] == [100_000] * 100 + [20_000] * 20
+    np.testing.assert_array_equal(pd.concat(out)["a"].to_numpy(), np.arange(120_000, dtype=float))
 
 
 def test_the_argument_forms_give_the_same_predictions(

@@ -11,9 +11,12 @@ How it runs:
   executor unzips it once beside its SparkFiles.
 - On the executors: an iterator pandas UDF. Each Python worker loads the model on its first
   batch and keeps it (a module-level cache keyed by the UDF, which outlives tasks because Spark
-  reuses its Python workers), then predicts every Arrow batch
+  reuses its Python workers), then predicts Spark's Arrow batches
   (``spark.sql.execution.arrow.maxRecordsPerBatch`` rows, 10,000 by default) through
   ``PyFuncModel.predict``, so the signature is enforced exactly as in a local predict.
+  Consecutive batches are predicted together, up to 100,000 rows or 64 MiB of input per call
+  (a predict call's fixed cost is large beside 10,000 rows), and the predictions are handed
+  back batch by batch, in order.
 - Columns: ``udf("a", "b")`` or ``udf(col("a"), ...)`` are named after the signature's
   inputs, by position (as MLflow does); without a signature they keep their own names.
   ``udf(struct(...))`` passes the struct's fields by their names, and ``udf()`` means the

@@ -14,6 +14,7 @@ from tests.server.auth.conftest import Secured
 
 API = "/api/2.0/mlflow"
 PROXY = "/api/2.0/mlflow-artifacts/artifacts"
+UI = "/ajax-api/2.0/runwell/ui"
 
 
 def _ok(response: httpx.Response) -> Any:
@@ -112,8 +113,14 @@ def test_private_experiments_are_invisible_and_refused_everywhere(private: Secur
         bob.delete(f"{PROXY}/{exp}/{run_id}/artifacts/a.txt"),
         bob.post(f"{API}/logged-models", json={"experiment_id": exp, "name": "m"}),
         bob.post(f"{API}/logged-models/search", json={"experiment_ids": [exp]}),
+        bob.get(f"{UI}/metrics/sampled", params={"run_ids": run_id, "key": "m"}),
+        bob.get(f"{UI}/metrics/sampled-batch", params={"run_ids": run_id, "keys": "m"}),
+        bob.get(f"{UI}/metrics/csv", params={"run_id": run_id, "key": "m"}),
+        bob.get(f"{UI}/runs/table", params={"experiment_ids": exp}),
     ):
         _denied(response)
+    charts = alice.get(f"{UI}/metrics/sampled-batch", params={"run_ids": run_id, "keys": "m"})
+    assert charts.status_code == 200 and charts.json()["series"][0]["run_id"] == run_id
     assert (private.live.artifacts / exp / run_id / "artifacts" / "a.txt").read_bytes() == (
         b"alice's data"
     )

@@ -309,6 +309,7 @@ root("GET", UI_API + "/runs/table", ui(Check(Target.EXPERIMENTS, READ, "experime
 root("GET", UI_API + "/runs/metric-summaries", ui(Check(Target.RUN, READ, "run_id")))
 root("POST", UI_API + "/markdown", USER_RULE)
 root("GET", UI_API + "/metrics/sampled", ui(Check(Target.RUNS, READ, "run_ids")))
+root("GET", UI_API + "/metrics/sampled-batch", ui(Check(Target.RUNS, READ, "run_ids")))
 root("GET", UI_API + "/metrics/csv", ui(Check(Target.RUN, READ, "run_id")))
 for _name in ("list", "preview", "raw"):
     root(
