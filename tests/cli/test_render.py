@@ -46,7 +46,7 @@ def test_to_data_turns_entities_into_json_ready_data() -> None:
         artifact_location="file:///a",
         lifecycle_stage=LifecycleStage.DELETED,
         creation_time=5,
-        tags=(ExperimentTag(key="k", value="v"),),
+        tag_list=(ExperimentTag(key="k", value="v"),),
     )
     assert _render.to_data([experiment, FileInfo(path="p", is_dir=True)]) == [
         {

@@ -134,7 +134,7 @@ def test_aliases_move_and_follow_deletes(registry: SqlRegistryStore) -> None:
     registry.delete_model_version("m", 2)
     with pytest.raises(InvalidArgument, match="alias champion not found"):
         registry.get_model_version_by_alias("m", "champion")
-    assert registry.get_registered_model("m").aliases == ()
+    assert registry.get_registered_model("m").aliases == {}
 
 
 def test_stages_archive_and_latest_versions(registry: SqlRegistryStore) -> None:

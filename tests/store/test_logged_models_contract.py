@@ -65,7 +65,7 @@ def test_create_logged_model_generates_a_name_and_needs_nothing_else(
     model = store.create_logged_model("0")
     assert model.name.count("-") == 2
     assert model.source_run_id is None and model.model_type is None
-    assert model.tags == () and model.params == ()
+    assert model.tags == {} and model.params == {}
 
 
 def test_create_logged_model_refuses_bad_experiments_runs_and_names(

@@ -45,7 +45,8 @@ def test_a_model_is_created_finalized_tagged_searched_and_deleted(
     client.log_model_params(model.model_id, {"depth": 4})
     fetched = client.get_logged_model(model.model_id)
     assert fetched.tag_dict == {"stage": "dev", "n": "3"}
-    assert {p.key: p.value for p in fetched.params} == {"alpha": "0.5", "depth": "4"}
+    assert fetched.params == {"alpha": "0.5", "depth": "4"}
+    assert fetched.tags == fetched.tag_dict  # as MLflow: dicts
     other = client.create_logged_model(experiment_id, name="other")
     page = client.search_logged_models([experiment_id], filter_string="name = 'clf'")
     assert [m.model_id for m in page.items] == [model.model_id]

@@ -113,7 +113,7 @@ def list_(state: CliState, filter_string: str, max_results: int, as_json: bool) 
         [
             m.name,
             max((v.version for v in m.latest_versions), key=int, default="-"),
-            " ".join(f"{a.alias}->{a.version}" for a in m.aliases) or "-",
+            " ".join(f"{a}->{v}" for a, v in m.aliases.items()) or "-",
             _render.local_time(m.last_updated_timestamp),
             m.description or "-",
         ]
@@ -139,8 +139,8 @@ def describe(state: CliState, name: str, as_json: bool) -> None:
     click.echo(f"Description: {model.description or '-'}")
     click.echo(f"Created:     {_render.local_time(model.creation_timestamp)}")
     click.echo(f"Updated:     {_render.local_time(model.last_updated_timestamp)}")
-    click.echo(f"Tags:        {_render.pairs({t.key: t.value for t in model.tags}) or '-'}")
-    aliases = " ".join(f"{a.alias}->{a.version}" for a in model.aliases)
+    click.echo(f"Tags:        {_render.pairs(model.tags) or '-'}")
+    aliases = " ".join(f"{a}->{v}" for a, v in model.aliases.items())
     click.echo(f"Aliases:     {aliases or '-'}")
     click.echo("")
     if versions:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from runwell.entities.lifecycle import LifecycleStage
 from runwell.entities.tag import ExperimentTag
@@ -18,8 +18,11 @@ class Experiment:
     lifecycle_stage: LifecycleStage = LifecycleStage.ACTIVE
     creation_time: int | None = None
     last_update_time: int | None = None
-    tags: tuple[ExperimentTag, ...] = ()
+    tag_list: tuple[ExperimentTag, ...] = field(default=(), metadata={"name": "tags"})
 
     @property
-    def tag_dict(self) -> dict[str, str]:
-        return {t.key: t.value for t in self.tags}
+    def tags(self) -> dict[str, str]:
+        """The tags as MLflow's ``Experiment.tags`` gives them: key -> value."""
+        return {t.key: t.value for t in self.tag_list}
+
+    tag_dict = tags

@@ -9,7 +9,7 @@ and finalizes it READY (or FAILED). Runs point at the models they produced or co
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from runwell.entities.lifecycle import LifecycleStage
 from runwell.entities.metric import Metric
@@ -95,14 +95,19 @@ class LoggedModel:
     model_type: str | None = None
     source_run_id: str | None = None
     lifecycle_stage: LifecycleStage = LifecycleStage.ACTIVE
-    tags: tuple[LoggedModelTag, ...] = ()
-    params: tuple[LoggedModelParam, ...] = ()
+    tag_list: tuple[LoggedModelTag, ...] = field(default=(), metadata={"name": "tags"})
+    param_list: tuple[LoggedModelParam, ...] = field(default=(), metadata={"name": "params"})
     metrics: tuple[Metric, ...] = ()
 
     @property
-    def tag_dict(self) -> dict[str, str]:
-        return {t.key: t.value for t in self.tags}
+    def tags(self) -> dict[str, str]:
+        """As MLflow's ``LoggedModel.tags``: key -> value."""
+        return {t.key: t.value for t in self.tag_list}
 
     @property
-    def param_dict(self) -> dict[str, str]:
-        return {p.key: p.value for p in self.params}
+    def params(self) -> dict[str, str]:
+        """As MLflow's ``LoggedModel.params``: key -> value."""
+        return {p.key: p.value for p in self.param_list}
+
+    tag_dict = tags
+    param_dict = params

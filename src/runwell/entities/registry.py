@@ -10,7 +10,7 @@ deprecated way of doing the same and still work (reference/mlflow-formats.md §6
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from runwell.errors import InvalidArgument
 
@@ -106,12 +106,15 @@ class ModelVersion:
     model_id: str = ""
     status: ModelVersionStatus = ModelVersionStatus.READY
     status_message: str = ""
-    tags: tuple[ModelVersionTag, ...] = ()
+    tag_list: tuple[ModelVersionTag, ...] = field(default=(), metadata={"name": "tags"})
     aliases: tuple[str, ...] = ()
 
     @property
-    def tag_dict(self) -> dict[str, str]:
-        return {t.key: t.value for t in self.tags}
+    def tags(self) -> dict[str, str]:
+        """The tags as MLflow's ``ModelVersion.tags`` gives them: key -> value."""
+        return {t.key: t.value for t in self.tag_list}
+
+    tag_dict = tags
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -127,13 +130,18 @@ class RegisteredModel:
     description: str = ""
     user_id: str = ""
     latest_versions: tuple[ModelVersion, ...] = ()
-    tags: tuple[RegisteredModelTag, ...] = ()
-    aliases: tuple[RegisteredModelAlias, ...] = ()
+    tag_list: tuple[RegisteredModelTag, ...] = field(default=(), metadata={"name": "tags"})
+    alias_list: tuple[RegisteredModelAlias, ...] = field(default=(), metadata={"name": "aliases"})
 
     @property
-    def tag_dict(self) -> dict[str, str]:
-        return {t.key: t.value for t in self.tags}
+    def tags(self) -> dict[str, str]:
+        """The tags as MLflow's ``RegisteredModel.tags`` gives them: key -> value."""
+        return {t.key: t.value for t in self.tag_list}
 
     @property
-    def alias_dict(self) -> dict[str, str]:
-        return {a.alias: a.version for a in self.aliases}
+    def aliases(self) -> dict[str, str]:
+        """As MLflow's ``RegisteredModel.aliases``: alias -> version."""
+        return {a.alias: a.version for a in self.alias_list}
+
+    tag_dict = tags
+    alias_dict = aliases

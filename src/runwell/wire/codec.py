@@ -99,7 +99,7 @@ def experiment_to_json(experiment: Experiment) -> Json:
     }
     _put(out, "last_update_time", experiment.last_update_time)
     _put(out, "creation_time", experiment.creation_time)
-    _put(out, "tags", _key_values(experiment.tags))
+    _put(out, "tags", _key_values(experiment.tag_list))
     return out
 
 
@@ -262,7 +262,7 @@ def experiment_from_json(obj: Mapping[str, Any]) -> Experiment:
         lifecycle_stage=LifecycleStage(obj.get("lifecycle_stage", "active")),
         creation_time=_optional_int(obj.get("creation_time")),
         last_update_time=_optional_int(obj.get("last_update_time")),
-        tags=tuple(ExperimentTag(key=k, value=v) for k, v in tags),
+        tag_list=tuple(ExperimentTag(key=k, value=v) for k, v in tags),
     )
 
 

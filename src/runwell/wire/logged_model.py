@@ -54,9 +54,9 @@ def logged_model_to_json(model: LoggedModel) -> Json:
     _put(info, "model_type", model.model_type)
     _put(info, "source_run_id", model.source_run_id)
     _put(info, "status_message", model.status_message)
-    _put(info, "tags", _pairs(model.tags))
+    _put(info, "tags", _pairs(model.tag_list))
     data: Json = {}
-    _put(data, "params", _pairs(model.params))
+    _put(data, "params", _pairs(model.param_list))
     _put(data, "metrics", metrics_to_json(model.metrics))
     return {"info": info, "data": data}
 
@@ -83,8 +83,8 @@ def logged_model_from_json(obj: Mapping[str, Any]) -> LoggedModel:
         model_type=info.get("model_type") or None,
         source_run_id=info.get("source_run_id") or None,
         lifecycle_stage=LifecycleStage.ACTIVE,
-        tags=tuple(logged_model_tags_from_json(info.get("tags"), "info.tags")),
-        params=tuple(logged_model_params_from_json(data.get("params"), "data.params")),
+        tag_list=tuple(logged_model_tags_from_json(info.get("tags"), "info.tags")),
+        param_list=tuple(logged_model_params_from_json(data.get("params"), "data.params")),
         metrics=tuple(metrics_from_json(data.get("metrics"), "data.metrics")),
     )
 

@@ -65,7 +65,7 @@ def model_version_to_json(version: ModelVersion) -> Json:
     }
     _put(out, "user_id", version.user_id)
     _put(out, "status_message", version.status_message)
-    _put(out, "tags", [{"key": t.key, "value": t.value} for t in version.tags])
+    _put(out, "tags", [{"key": t.key, "value": t.value} for t in version.tag_list])
     _put(out, "aliases", list(version.aliases))
     _put(out, "model_id", version.model_id)
     return out
@@ -80,8 +80,8 @@ def registered_model_to_json(model: RegisteredModel) -> Json:
     _put(out, "user_id", model.user_id)
     _put(out, "description", model.description)
     _put(out, "latest_versions", [model_version_to_json(v) for v in model.latest_versions])
-    _put(out, "tags", [{"key": t.key, "value": t.value} for t in model.tags])
-    _put(out, "aliases", [{"alias": a.alias, "version": a.version} for a in model.aliases])
+    _put(out, "tags", [{"key": t.key, "value": t.value} for t in model.tag_list])
+    _put(out, "aliases", [{"alias": a.alias, "version": a.version} for a in model.alias_list])
     return out
 
 
@@ -115,7 +115,7 @@ def model_version_from_json(value: object) -> ModelVersion:
         model_id=str(obj.get("model_id") or ""),
         status=ModelVersionStatus.parse(obj.get("status") or "READY"),
         status_message=str(obj.get("status_message") or ""),
-        tags=tuple(version_tags_from_json(obj.get("tags"), "model_version.tags")),
+        tag_list=tuple(version_tags_from_json(obj.get("tags"), "model_version.tags")),
         aliases=tuple(str(a) for a in aliases),
     )
 
@@ -132,8 +132,8 @@ def registered_model_from_json(value: object) -> RegisteredModel:
         description=str(obj.get("description") or ""),
         user_id=str(obj.get("user_id") or ""),
         latest_versions=tuple(model_version_from_json(v) for v in obj.get("latest_versions") or []),
-        tags=tuple(model_tags_from_json(obj.get("tags"), "registered_model.tags")),
-        aliases=tuple(
+        tag_list=tuple(model_tags_from_json(obj.get("tags"), "registered_model.tags")),
+        alias_list=tuple(
             RegisteredModelAlias(
                 alias=str(_object(a, "alias").get("alias", "")),
                 version=str(_object(a, "alias").get("version", "")),

@@ -93,7 +93,7 @@ def _runs_page(request: Request, experiment_ids: list[str]) -> Response:
     store = queries.tracking(request)
     experiments = [store.get_experiment(e) for e in experiment_ids]
     title = experiments[0].name if len(experiments) == 1 else f"{len(experiments)} experiments"
-    notes = {e.experiment_id: {t.key: t.value for t in e.tags}.get(NOTE_TAG) for e in experiments}
+    notes = {e.experiment_id: e.tags.get(NOTE_TAG) for e in experiments}
     state = {
         "experiment_ids": [e.experiment_id for e in experiments],
         "names": {e.experiment_id: e.name for e in experiments},

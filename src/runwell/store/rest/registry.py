@@ -234,7 +234,7 @@ class RestRegistryStore:
             dst_name,
             f"models:/{src_name}/{src.version}",
             run_id=src.run_id or None,
-            tags=src.tags,
+            tags=src.tag_list,
             run_link=src.run_link or None,
             description=src.description or None,
             model_id=src.model_id or None,

@@ -118,7 +118,7 @@ def experiment(row: Any, tag_rows: Iterable[Any]) -> Experiment:
         lifecycle_stage=LifecycleStage(row.lifecycle_stage),
         creation_time=row.creation_time,
         last_update_time=row.last_update_time,
-        tags=tuple(ExperimentTag(key=t.key, value=t.value) for t in tag_rows),
+        tag_list=tuple(ExperimentTag(key=t.key, value=t.value) for t in tag_rows),
     )
 
 

@@ -65,8 +65,8 @@ def to_entity(
         model_type=row.model_type,
         source_run_id=row.source_run_id,
         lifecycle_stage=LifecycleStage(row.lifecycle_stage),
-        tags=tuple(LoggedModelTag(key=t.key, value=t.value) for t in tag_rows),
-        params=tuple(LoggedModelParam(key=p.key, value=p.value) for p in param_rows),
+        tag_list=tuple(LoggedModelTag(key=t.key, value=t.value) for t in tag_rows),
+        param_list=tuple(LoggedModelParam(key=p.key, value=p.value) for p in param_rows),
     )
 
 

@@ -587,7 +587,7 @@ class SqlRegistryStore:
                 dst_name,
                 f"models:/{src_name}/{number}",
                 src.run_id or None,
-                src.tags,
+                src.tag_list,
                 src.run_link or None,
                 src.description or None,
                 src.model_id or None,

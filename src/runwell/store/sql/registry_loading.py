@@ -86,7 +86,7 @@ def versions_from(
             model_id=row.model_id or "",
             status=ModelVersionStatus[row.status],
             status_message=row.status_message or "",
-            tags=tuple(tags[row.id]),
+            tag_list=tuple(tags[row.id]),
             aliases=tuple(aliases[row.id]),
         )
         for row in rows
@@ -165,8 +165,8 @@ def load_models(conn: Connection, rows: Sequence[Any]) -> list[RegisteredModel]:
             description=row.description or "",
             user_id=row.user_id or "",
             latest_versions=tuple(latest[row.id]),
-            tags=tuple(tags[row.id]),
-            aliases=tuple(aliases[row.id]),
+            tag_list=tuple(tags[row.id]),
+            alias_list=tuple(aliases[row.id]),
         )
         for row in rows
     ]
