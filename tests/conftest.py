@@ -48,6 +48,11 @@ def _isolated_tracking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
         "MLFLOW_EXPERIMENT_ID",
         "MLFLOW_EXPERIMENT_NAME",
         "RUNWELL_ARTIFACT_ROOT",
+        "RUNWELL_REGISTRY_URI",
+        "MLFLOW_REGISTRY_URI",
+        "RUNWELL_SYSTEM_METRICS_SAMPLING_INTERVAL",
+        "RUNWELL_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING",
+        "RUNWELL_SYSTEM_METRICS_NODE_ID",
     ):
         monkeypatch.delenv(name, raising=False)
     fluent.reset()

@@ -11,6 +11,7 @@ import os
 from runwell.errors import InvalidArgument
 
 TRACKING_URI = "RUNWELL_TRACKING_URI"
+REGISTRY_URI = "RUNWELL_REGISTRY_URI"
 ARTIFACT_ROOT = "RUNWELL_ARTIFACT_ROOT"
 RUN_ID = "RUNWELL_RUN_ID"
 EXPERIMENT_ID = "RUNWELL_EXPERIMENT_ID"
@@ -58,6 +59,7 @@ MAX_CONCURRENT_UPLOADS = "RUNWELL_MAX_CONCURRENT_UPLOADS"
 
 _MLFLOW_TWINS = {
     TRACKING_URI: "MLFLOW_TRACKING_URI",
+    REGISTRY_URI: "MLFLOW_REGISTRY_URI",
     RUN_ID: "MLFLOW_RUN_ID",
     EXPERIMENT_ID: "MLFLOW_EXPERIMENT_ID",
     EXPERIMENT_NAME: "MLFLOW_EXPERIMENT_NAME",
@@ -85,6 +87,13 @@ def get(name: str) -> str | None:
     if not value and name in _MLFLOW_TWINS:
         value = os.environ.get(_MLFLOW_TWINS[name])
     return value or None
+
+
+def unset(name: str) -> None:
+    """Remove ``name`` and its MLFLOW_* twin from the environment."""
+    os.environ.pop(name, None)
+    if name in _MLFLOW_TWINS:
+        os.environ.pop(_MLFLOW_TWINS[name], None)
 
 
 def number(name: str, default: float) -> float:

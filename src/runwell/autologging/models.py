@@ -18,6 +18,7 @@ from runwell.autologging.session import RunScope
 from runwell.entities import LoggedModelStatus, ModelOutput
 from runwell.models.model import Model
 from runwell.store import uri as uris
+from runwell.tracking.fluent_models import record_logged_model
 from runwell.tracking.fluent_registry import register_model
 
 SaveModel = Callable[[str, Model], None]
@@ -39,6 +40,7 @@ def log_model_to_run(
     logged = client.create_logged_model(
         scope.experiment_id, name=name, source_run_id=scope.run_id, params=params
     )
+    record_logged_model(logged.model_id)
     model = Model(
         artifact_path=logged.artifact_location,
         run_id=scope.run_id,

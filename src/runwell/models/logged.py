@@ -21,6 +21,7 @@ from runwell.models.model import Model, ModelInfo
 from runwell.store import uri as uris
 from runwell.tracking import fluent
 from runwell.tracking.client import RunwellClient
+from runwell.tracking.fluent_models import record_logged_model
 
 SaveFunction = Callable[[str, Model], None]
 
@@ -56,6 +57,7 @@ def log_model(
         params=[LoggedModelParam(key=k, value=str(v)) for k, v in (params or {}).items()],
         model_type=model_type,
     )
+    record_logged_model(logged.model_id)
     model = Model(
         artifact_path=logged.artifact_location,
         run_id=run_id,

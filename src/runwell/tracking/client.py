@@ -48,14 +48,34 @@ from runwell.tracking.registry_client import RegistryClientMixin
 LOGGED_ARTIFACTS_TAG = "mlflow.loggedArtifacts"
 
 
-# What the fluent ``set_tracking_uri`` chose: a ``RunwellClient()`` made without a URI follows
-# it, as MLflow's ``MlflowClient()`` follows ``mlflow.set_tracking_uri``.
+# What the fluent ``set_tracking_uri`` / ``set_registry_uri`` chose: a ``RunwellClient()`` made
+# without a URI follows it, as MLflow's ``MlflowClient()`` follows ``mlflow.set_tracking_uri``.
 _chosen_uri: list[str | None] = [None]
+_chosen_registry_uri: list[str | None] = [None]
 
 
 def set_default_tracking_uri(uri: str | None) -> None:
     """The URI clients made without one use (None: back to the environment's default)."""
     _chosen_uri[0] = uri
+
+
+def set_default_registry_uri(uri: str | None) -> None:
+    """The registry URI clients made without one use (None: the environment's, else the
+    tracking URI)."""
+    _chosen_registry_uri[0] = uri
+
+
+def chosen_registry_uri() -> str | None:
+    """The registry URI chosen for this process, if any: ``set_registry_uri`` or
+    RUNWELL_REGISTRY_URI (MLFLOW_REGISTRY_URI)."""
+    return _chosen_registry_uri[0] or env.get(env.REGISTRY_URI)
+
+
+def resolve_registry_uri(uri: str | None, tracking_uri: str) -> str:
+    """An explicit registry URI, else the chosen one, else the tracking URI (one database
+    holds both); local paths are read as tracking URIs are."""
+    chosen = uri or chosen_registry_uri()
+    return resolve_tracking_uri(chosen) if chosen else tracking_uri
 
 
 def resolve_tracking_uri(uri: str | None = None) -> str:
@@ -89,8 +109,15 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
 class RunwellClient(LoggedModelClientMixin, RegistryClientMixin):
     """A client of one tracking store, addressed by URI."""
 
-    def __init__(self, tracking_uri: str | None = None, *, offline: bool | None = None) -> None:
+    def __init__(
+        self,
+        tracking_uri: str | None = None,
+        registry_uri: str | None = None,
+        *,
+        offline: bool | None = None,
+    ) -> None:
         self.tracking_uri = resolve_tracking_uri(tracking_uri)
+        self.registry_uri = resolve_registry_uri(registry_uri, self.tracking_uri)
         self.is_remote = uris.scheme_of(self.tracking_uri) in ("http", "https")
         # Offline (RUNWELL_MODE=offline unless ``offline`` says): runs live in local journals
         # until `runwell sync` uploads them to the server at ``tracking_uri``.

@@ -39,7 +39,10 @@ from runwell.store import validation
 from runwell.tracking import async_logging, context, run_companions
 from runwell.tracking.client import (
     RunwellClient,
+    chosen_registry_uri,
+    resolve_registry_uri,
     resolve_tracking_uri,
+    set_default_registry_uri,
     set_default_tracking_uri,
 )
 
@@ -99,8 +102,11 @@ class FluentState:
     tracking_uri: str | None = None
     experiment_id: str | None = None
     last_run_id: str | Callable[[], str] | None = None  # a callable: autolog's deferred run
+    last_model_id: str | None = None  # fluent_models.last_logged_model
     system_metrics: bool | None = None  # enable/disable_system_metrics_logging()
-    clients: dict[tuple[str | None, str | None, str], RunwellClient] = field(default_factory=dict)
+    clients: dict[tuple[str | None, str | None, str | None, str], RunwellClient] = field(
+        default_factory=dict
+    )
     local: threading.local = field(default_factory=threading.local)
 
     def client(self) -> RunwellClient:
@@ -109,6 +115,7 @@ class FluentState:
         cache_key = (
             self.tracking_uri,
             environ.get(env.TRACKING_URI) or environ.get("MLFLOW_TRACKING_URI"),
+            chosen_registry_uri(),
             os.getcwd(),
         )
         found = self.clients.get(cache_key)
@@ -135,6 +142,7 @@ def reset() -> None:
     global _state
     _state = FluentState()
     set_default_tracking_uri(None)
+    set_default_registry_uri(None)
     async_logging.close_writers()
 
 
@@ -175,6 +183,26 @@ def set_tracking_uri(uri: str) -> None:
 
 def get_tracking_uri() -> str:
     return resolve_tracking_uri(_state.tracking_uri)
+
+
+def is_tracking_uri_set() -> bool:
+    """Whether a tracking URI was chosen: ``set_tracking_uri`` or RUNWELL_TRACKING_URI
+    (MLFLOW_TRACKING_URI); False means the default, ``./runwell.db``."""
+    return bool(_state.tracking_uri or env.get(env.TRACKING_URI))
+
+
+def set_registry_uri(uri: str) -> None:
+    """Keep registered models in another store than runs (``sqlite:///...``, a server ...);
+    clients made from now on without a ``registry_uri`` use it too."""
+    if not isinstance(uri, str) or not uri.strip():
+        raise InvalidArgument(f"Invalid registry URI {uri!r}: expected a non-empty string.")
+    set_default_registry_uri(uri)
+
+
+def get_registry_uri() -> str:
+    """The registry's URI: ``set_registry_uri``'s, else RUNWELL_REGISTRY_URI, else the
+    tracking URI."""
+    return resolve_registry_uri(None, get_tracking_uri())
 
 
 def _client() -> RunwellClient:
@@ -466,6 +494,39 @@ def enable_system_metrics_logging() -> None:
 def disable_system_metrics_logging() -> None:
     """Stop logging system metrics for runs started from now on (``start_run`` can still)."""
     _state.system_metrics = False
+
+
+def _system_metrics_setting(name: str, value: object, valid: bool, expected: str) -> None:
+    """Set (None: unset) the environment variable the monitor of each new run reads."""
+    if value is None:
+        env.unset(name)
+    elif not valid:
+        raise InvalidArgument(f"Invalid {value!r} for {name}: expected {expected}.")
+    else:
+        os.environ[name] = str(value)  # read before its MLFLOW_* twin
+
+
+def set_system_metrics_sampling_interval(interval: float | None) -> None:
+    """Seconds between system metrics samples of runs started from now on (None: 10)."""
+    ok = isinstance(interval, (int, float)) and not isinstance(interval, bool) and 0 < interval
+    ok = ok and interval != float("inf")
+    _system_metrics_setting(
+        env.SYSTEM_METRICS_INTERVAL, interval, ok, "a finite number of seconds greater than 0"
+    )
+
+
+def set_system_metrics_samples_before_logging(samples: int | None) -> None:
+    """How many samples are averaged into each logged system metric point (None: 1)."""
+    ok = isinstance(samples, int) and not isinstance(samples, bool) and samples >= 1
+    _system_metrics_setting(env.SYSTEM_METRICS_SAMPLES, samples, ok, "a whole number >= 1")
+
+
+def set_system_metrics_node_id(node_id: str | None) -> None:
+    """Log system metrics as ``system/<node_id>/...`` (several machines in one run)."""
+    ok = isinstance(node_id, str) and bool(node_id) and "/" not in node_id
+    _system_metrics_setting(
+        env.SYSTEM_METRICS_NODE_ID, node_id, ok, "a non-empty string without '/'"
+    )
 
 
 def active_run() -> ActiveRun | None:

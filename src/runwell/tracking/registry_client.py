@@ -49,7 +49,7 @@ class RegistryClientMixin:
     """Registry calls on ``self.registry_store``; mixed into RunwellClient."""
 
     tracking_uri: str
-    registry_uri: str | None = None
+    registry_uri: str
     _registry: RegistryStore | None = None
 
     @property
@@ -59,7 +59,7 @@ class RegistryClientMixin:
     @property
     def registry_store(self) -> RegistryStore:
         if self._registry is None:
-            uri = self.registry_uri or self.tracking_uri
+            uri = self.registry_uri
             self.store  # noqa: B018 - opens (and migrates) the shared database first
             from runwell.store.registry_uri import registry_store
 
