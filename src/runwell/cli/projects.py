@@ -13,10 +13,14 @@ The run's id is printed when it starts and its final status when it ends; the ex
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import click
 
 from runwell.cli._context import CliState, pass_state
+
+if TYPE_CHECKING:
+    from runwell.projects.submitted import SubmittedRun
 
 ENV_MANAGERS = ("local", "virtualenv", "uv", "conda", "docker")
 
@@ -102,7 +106,7 @@ def command(
     storage_dir: str | None,
 ) -> None:
     """Run an entry point of the MLproject at URI (a directory or a git URI) in a new run."""
-    from runwell.projects import ProjectRunFailed, run
+    from runwell.projects import run
     from runwell.tracking import fluent
 
     if experiment_name is not None and experiment_id is not None:
@@ -122,8 +126,15 @@ def command(
         build_image=build_image,
         docker_args=docker_args,
     )
+    click.echo(f"Run {submitted.run_id} {finished_status(submitted)}", err=True)
+
+
+def finished_status(submitted: SubmittedRun) -> str:
+    """Wait for a submitted project run; its final status, or ProjectRunFailed (exit 1)."""
+    from runwell.projects import ProjectRunFailed
+
     finished = submitted.wait()
     status = submitted.get_status()
     if not finished:
         raise ProjectRunFailed(submitted.run_id, status)
-    click.echo(f"Run {submitted.run_id} {status}", err=True)
+    return status

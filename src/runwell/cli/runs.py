@@ -251,7 +251,7 @@ def reproduce(
     The new run is tagged runwell.reproduced_from=RUN_ID; the exit status is 0 when it
     FINISHED and 1 when it FAILED.
     """
-    from runwell.projects import ProjectRunFailed
+    from runwell.cli.projects import finished_status
     from runwell.projects.reproduce import reproduce as reproduce_run
     from runwell.tracking import fluent
 
@@ -268,8 +268,5 @@ def reproduce(
         storage_dir=storage_dir,
         synchronous=False,
     )
-    finished = submitted.wait()
-    status = submitted.get_status()
-    if not finished:
-        raise ProjectRunFailed(submitted.run_id, status)
+    status = finished_status(submitted)
     click.echo(f"Run {submitted.run_id} {status}: reproduces run {run_id}", err=True)

@@ -43,11 +43,7 @@ def log_model(
     active = fluent.active_run()
     client = RunwellClient(fluent.get_tracking_uri())
     run_id = active.info.run_id if active is not None else None
-    experiment_id = (
-        active.info.experiment_id
-        if active is not None
-        else fluent._active_experiment_id()  # the fluent rule: set_experiment, env, default
-    )
+    experiment_id = fluent.current_experiment_id()
     store = client.store
     logged = store.create_logged_model(
         experiment_id,

@@ -98,6 +98,11 @@ def tag_value(value: object, tag_key: str) -> str:
     return text
 
 
+def run_tags(tags: Sequence[RunTag]) -> list[RunTag]:
+    """``tags`` with checked keys and values as they are stored (see ``key``, ``tag_value``)."""
+    return [RunTag(key=key(t.key, "key"), value=tag_value(t.value, t.key)) for t in tags]
+
+
 def experiment_tag(tag_key: object, value: object) -> tuple[str, str]:
     """Experiment tags: key rules, values up to 20000 characters (not truncated)."""
     checked = key(tag_key, "key")

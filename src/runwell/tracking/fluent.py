@@ -282,6 +282,12 @@ def search_experiments(
             return found
 
 
+def current_experiment_id() -> str:
+    """The experiment new things land in: the active run's, else the active experiment."""
+    active = active_run()
+    return active.info.experiment_id if active is not None else _active_experiment_id()
+
+
 def _active_experiment_id() -> str:
     if _state.experiment_id is not None:
         return _state.experiment_id

@@ -15,28 +15,23 @@ from runwell.errors import InvalidArgument
 from runwell.tracking import context, fluent
 
 
-def _experiment_id() -> str:
-    active = fluent.active_run()
-    return active.info.experiment_id if active is not None else fluent._active_experiment_id()
-
-
 def set_experiment_tag(key: str, value: Any) -> None:
     """Set a tag on the active experiment (the value is stored as a string)."""
-    fluent._client().set_experiment_tag(_experiment_id(), key, value)
+    fluent._client().set_experiment_tag(fluent.current_experiment_id(), key, value)
 
 
 def set_experiment_tags(tags: Mapping[str, Any]) -> None:
     """Set every tag of ``tags`` on the active experiment."""
     if not isinstance(tags, Mapping):
         raise InvalidArgument(f"Invalid tags {tags!r}: expected a mapping of key to value.")
-    client, experiment_id = fluent._client(), _experiment_id()
+    client, experiment_id = fluent._client(), fluent.current_experiment_id()
     for key, value in tags.items():
         client.set_experiment_tag(experiment_id, key, value)
 
 
 def delete_experiment_tag(key: str) -> None:
     """Delete a tag of the active experiment (NotFound when it has no such tag)."""
-    fluent._client().delete_experiment_tag(_experiment_id(), key)
+    fluent._client().delete_experiment_tag(fluent.current_experiment_id(), key)
 
 
 def restore_experiment(experiment_id: str) -> None:

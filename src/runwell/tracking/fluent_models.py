@@ -48,9 +48,7 @@ def initialize_logged_model(
     its ``artifact_location``, then ``finalize_logged_model(model_id, "READY")``."""
     active = fluent.active_run()
     if experiment_id is None:
-        experiment_id = (
-            active.info.experiment_id if active is not None else fluent._active_experiment_id()
-        )
+        experiment_id = fluent.current_experiment_id()
     if source_run_id is None and active is not None:
         source_run_id = active.info.run_id
     model = fluent._client().create_logged_model(

@@ -142,10 +142,7 @@ class JournalTrackingStore(OfflineUnsupported):
         tags: Sequence[RunTag] = (),
         run_name: str | None = None,
     ) -> Run:
-        checked = [
-            RunTag(key=validation.key(t.key, "key"), value=validation.tag_value(t.value, t.key))
-            for t in tags
-        ]
+        checked = validation.run_tags(tags)
         created: dict[str, object] = {
             "user_id": user_id,
             "start_time": validation.int64(start_time or 0, "start_time"),

@@ -89,10 +89,7 @@ class SqlTrackingStore(SqlExperiments, SqlLoggedModels, SqlOverview):
         run_name: str | None = None,
     ) -> Run:
         pk = experiment_pk(experiment_id)
-        checked = [
-            RunTag(key=validation.key(t.key, "key"), value=validation.tag_value(t.value, t.key))
-            for t in tags
-        ]
+        checked = validation.run_tags(tags)
         tag_name = next((t.value for t in reversed(checked) if t.key == writes.RUN_NAME_TAG), None)
         if run_name and tag_name is not None and run_name != tag_name:
             raise InvalidArgument(
@@ -304,10 +301,7 @@ class SqlTrackingStore(SqlExperiments, SqlLoggedModels, SqlOverview):
             for p in params
         ]
         validation.unique_param_keys(checked_params)
-        checked_tags = [
-            RunTag(key=validation.key(t.key, "key"), value=validation.tag_value(t.value, t.key))
-            for t in tags
-        ]
+        checked_tags = validation.run_tags(tags)
 
         def write(cursor: Any) -> metric_writes.SeriesIds:
             run_pk = self._checked_run_pk(cursor, run_id)
