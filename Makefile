@@ -9,7 +9,7 @@ MLFLOW_STAMP := $(MLFLOW_VENV)/.installed
 # pass them on, or `torch==2.13.0` resolves to the multi-GB CUDA build.
 FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 
-.PHONY: run demo test test-fast test-slow lint bench env mlflow-env clean fuzz load
+.PHONY: run demo test test-fast test-slow lint bench env mlflow-env clean fuzz load stress
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,16 @@ fuzz: $(STAMP)
 load: $(STAMP)
 	RUNWELL_LOAD_SECONDS=60 RUNWELL_LOAD_RESULTS=$(CURDIR)/bench/results/load.json \
 		$(BIN)/python -m pytest -q -s tests/reliability/test_load.py
+	$(BIN)/python bench/report.py
+
+# 30 rounds of 60 s of each stress variant (make test runs 3 of 20 s): 8 fluent-API processes
+# and 8 HTTP clients of a 4-worker server on one SQLite file, every acknowledged point audited.
+# About 70 minutes; the totals go to bench/results/stress.json and docs/benchmarks.md.
+stress: $(STAMP)
+	rm -f bench/results/stress.json
+	RUNWELL_STRESS_ROUNDS=30 RUNWELL_STRESS_SECONDS=60 \
+		RUNWELL_STRESS_RESULTS=$(CURDIR)/bench/results/stress.json \
+		$(BIN)/python -m pytest -q -s -p no:cacheprovider tests/reliability/test_stress.py
 	$(BIN)/python bench/report.py
 
 bench: $(STAMP) $(MLFLOW_STAMP)

@@ -304,12 +304,54 @@ def _load_section(load: dict[str, Any] | None) -> list[str]:
     return [*lines, "", f"- measured {load['date']}", ""]
 
 
-def markdown(results: dict[str, Any], load: dict[str, Any] | None = None) -> str:
+def _stress_section(stress: dict[str, Any] | None) -> list[str]:
+    """The totals of ``make stress`` (tests/reliability/stress.py), when it has run."""
+    if not stress:
+        return []
+    lines = [
+        "## Stress test (`make stress`)",
+        "",
+        "Many writers on one SQLite file for rounds of a fixed length, then an audit: every "
+        "point whose logging call returned (or whose HTTP request got its 200) must be stored "
+        "exactly once, and `PRAGMA integrity_check` must answer `ok`. The fluent rounds are 8 "
+        "training processes logging `log_metric` every step and a 100-point `log_batch` every "
+        "20 steps; the server rounds are 8 HTTP clients sending 100-point `log-batch` requests "
+        "(and a `log-metric` one time in ten) to `runwell server --workers 4`; the SIGKILL "
+        "rounds kill the server and its workers once mid-round, or kill writers at random "
+        "moments six times, with new ones going on.",
+        "",
+        "| Variant | Rounds | Seconds per round | Points acknowledged | Lost | Duplicated "
+        "| Integrity failures | SQLite | Measured |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for variant, t in stress["variants"].items():
+        lines.append(
+            f"| {variant} | {t['rounds']} | {t['seconds_per_round']:.0f} | {t['points']:,} "
+            f"| {t['lost']} | {t['duplicated']} | {t['integrity_failures']} | {t['sqlite']} "
+            f"| {t['date']} |"
+        )
+    return [*lines, ""]
+
+
+def markdown(
+    results: dict[str, Any],
+    load: dict[str, Any] | None = None,
+    stress: dict[str, Any] | None = None,
+) -> str:
     lines = [_INTRO, "## Results", "", *_results_table(results), ""]
     lines += ["## Machine", "", *_machine_table(results["machine"]), "", _METHOD]
     lines += _details(results)
     lines += _load_section(load)
+    lines += _stress_section(stress)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def extra_sections(results_dir: Path) -> dict[str, dict[str, Any] | None]:
+    """The figures of ``make load`` and ``make stress`` that the page shows beside bench's."""
+    return {
+        "load": read_json(results_dir / "load.json"),
+        "stress": read_json(results_dir / "stress.json"),
+    }
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
@@ -320,11 +362,11 @@ def read_json(path: Path) -> dict[str, Any] | None:
     return found
 
 
-if __name__ == "__main__":  # `make load` regenerates the page with its figures
+if __name__ == "__main__":  # `make load` and `make stress` regenerate the page with theirs
     results_dir = Path(__file__).resolve().parent / "results"
     doc = results_dir.parent.parent / "docs" / "benchmarks.md"
     latest = read_json(results_dir / "latest.json")
     if latest is None:
         sys.exit(f"{results_dir / 'latest.json'} is missing: run `make bench` first.")
-    doc.write_text(markdown(latest, read_json(results_dir / "load.json")))
+    doc.write_text(markdown(latest, **extra_sections(results_dir)))
     print(f"wrote {doc}")

@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         results = report.merge(latest, results)
         report.write_json(latest, results)
         DOC.parent.mkdir(parents=True, exist_ok=True)
-        DOC.write_text(report.markdown(results, report.read_json(RESULTS / "load.json")))
+        DOC.write_text(report.markdown(results, **report.extra_sections(RESULTS)))
         print(f"wrote {latest} and {DOC}")
     failed = any(r["status"] in ("FAIL", "ERROR") for r in results["workloads"].values())
     return 1 if failed else 0

@@ -90,6 +90,7 @@ MlflowException = RunwellError
 
 if TYPE_CHECKING:  # loaded on first use, by __getattr__ below
     from runwell.autologging import autolog
+    from runwell.tracking.doctor import doctor
 
 __all__ = [
     "ActiveRun",
@@ -117,6 +118,7 @@ __all__ = [
     "delete_run",
     "delete_tag",
     "disable_system_metrics_logging",
+    "doctor",
     "enable_system_metrics_logging",
     "end_run",
     "finalize_logged_model",
@@ -194,6 +196,8 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module(f"runwell.{name}")
     if name == "autolog":  # runwell.autolog(...): every installed library (runwell.autologging)
         return importlib.import_module("runwell.autologging").autolog
+    if name == "doctor":  # runwell.doctor(): versions, URIs and the SQLite library, printed
+        return importlib.import_module("runwell.tracking.doctor").doctor
     if name == "run":  # runwell.run(uri, ...): a project run, as mlflow.run
         return importlib.import_module("runwell.projects").run
     raise AttributeError(f"module 'runwell' has no attribute {name!r}")

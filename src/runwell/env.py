@@ -56,6 +56,9 @@ MAX_BATCH_ENTITIES = "RUNWELL_MAX_BATCH_ENTITIES"
 MAX_RESULTS = "RUNWELL_MAX_RESULTS"
 MAX_UPLOAD_MB = "RUNWELL_MAX_UPLOAD_MB"
 MAX_CONCURRENT_UPLOADS = "RUNWELL_MAX_CONCURRENT_UPLOADS"
+# The SQLite library of the embedded stores: `auto` (the bundled pysqlite3 build when it is
+# installed and newer than Python's), `pysqlite3`, or `sqlite3` (Python's own).
+SQLITE_DRIVER = "RUNWELL_SQLITE_DRIVER"
 
 _MLFLOW_TWINS = {
     TRACKING_URI: "MLFLOW_TRACKING_URI",
@@ -139,3 +142,13 @@ def whole_number(name: str, default: int, minimum: int) -> int:
     if number < minimum:
         raise InvalidArgument(f"Invalid {name}={value!r}: expected a whole number >= {minimum}.")
     return number
+
+
+def sqlite_driver() -> str:
+    """Which SQLite library RUNWELL_SQLITE_DRIVER asks for: auto, pysqlite3 or sqlite3."""
+    value = (get(SQLITE_DRIVER) or "auto").strip().lower()
+    if value not in ("auto", "pysqlite3", "sqlite3"):
+        raise InvalidArgument(
+            f"Invalid {SQLITE_DRIVER}={value!r}: expected 'auto', 'pysqlite3' or 'sqlite3'."
+        )
+    return value

@@ -88,3 +88,71 @@ def test_unsupported_database_uri_exits_1(cli: Invoke) -> None:
     result = cli("db", "current", "ftp://host/db")
     assert result.exit_code == 1
     assert "Unsupported database URI" in result.stderr
+
+
+def test_backup_copies_every_row_into_one_self_contained_file(
+    cli: Invoke, client: runwell.RunwellClient, tracking_uri: str, tmp_path: Path
+) -> None:
+    from runwell.entities import Metric
+
+    run_id = client.create_run(client.create_experiment("wine")).info.run_id
+    client.log_batch(
+        run_id,
+        metrics=[Metric(key="loss", value=float(i), timestamp=i, step=i) for i in range(5000)],
+    )
+    dest = tmp_path / "backups" / "copy.db"
+    result = cli("db", "backup", tracking_uri, str(dest))
+    assert result.exit_code == 0, result.stderr
+    assert f"(schema {migrate.HEAD}) to {dest}" in result.stdout
+    # One file: no log beside it, and it opens on its own.
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["copy.db"]
+    copy = runwell.RunwellClient(f"sqlite:///{dest}")
+    assert len(copy.get_metric_history(run_id, "loss")) == 5000
+    assert copy.get_experiment_by_name("wine") is not None
+
+
+def test_backup_refuses_to_overwrite_unless_forced(
+    cli: Invoke, client: runwell.RunwellClient, tracking_uri: str, tmp_path: Path
+) -> None:
+    client.create_experiment("wine")
+    dest = tmp_path / "copy.db"
+    dest.write_bytes(b"keep me")
+    result = cli("db", "backup", tracking_uri, str(dest))
+    assert result.exit_code == 1
+    assert "exists" in result.stderr and "--force" in result.stderr
+    assert dest.read_bytes() == b"keep me"
+    assert cli("db", "backup", tracking_uri, str(dest), "--force").exit_code == 0
+    assert dest.read_bytes().startswith(b"SQLite format 3")
+
+
+def test_backup_of_a_missing_file_or_a_server_database_says_what_to_do(
+    cli: Invoke, tmp_path: Path
+) -> None:
+    missing = cli("db", "backup", f"sqlite:///{tmp_path}/nothing.db", str(tmp_path / "c.db"))
+    assert missing.exit_code == 3
+    assert "No SQLite database" in missing.stderr
+    postgres = cli("db", "backup", "postgresql://u:secret@db.example/runs", str(tmp_path / "x"))
+    assert postgres.exit_code == 1
+    assert "pg_dump" in postgres.stderr
+    assert "secret" not in postgres.stderr
+    mysql = cli("db", "backup", "mysql+pymysql://root@127.0.0.1:3306/t", str(tmp_path / "x"))
+    assert "mariadb-dump --single-transaction" in mysql.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_current_of_a_database_from_a_newer_runwell(
+    cli: Invoke, client: runwell.RunwellClient, tracking_uri: str
+) -> None:
+    client.create_experiment("wine")
+    newer = f"{int(migrate.HEAD) + 1:04d}"
+    with get_engine(tracking_uri).begin() as conn:
+        conn.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{newer}'")
+    uris.forget_stores()
+    result = cli("db", "current", tracking_uri)
+    assert (
+        result.stdout
+        == f"{newer}, written by a newer runwell (this one knows up to {migrate.HEAD})\n"
+    )
+    upgrade = cli("db", "upgrade", tracking_uri)
+    assert upgrade.exit_code == 1
+    assert "written by a newer runwell" in upgrade.stderr

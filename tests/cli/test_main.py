@@ -23,10 +23,16 @@ from runwell.store.sql.engine import get_engine
 from tests.cli.conftest import Invoke
 
 
-def test_version_prints_program_and_version() -> None:
+def test_version_prints_program_version_and_the_sqlite_in_use() -> None:
+    from runwell.store import sqlite_driver
+
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0
-    assert result.stdout == f"runwell {runwell.__version__}\n"
+    library = sqlite_driver.library()
+    assert result.stdout == (
+        f"runwell {runwell.__version__} (SQLite {library.version} via {library.driver}, "
+        f"{'with' if library.wal_reset_fix else 'without'} the WAL-reset fix)\n"
+    )
 
 
 def test_help_lists_every_group() -> None:

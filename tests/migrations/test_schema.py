@@ -59,6 +59,32 @@ def test_store_refuses_a_stale_schema_with_the_command_to_run(
         conn.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{migrate.HEAD}'")
 
 
+def test_a_database_from_a_newer_runwell_is_refused_and_left_untouched(db_url: str) -> None:
+    engine = get_engine(db_url)
+    migrate.upgrade(engine)
+    newer = f"{int(migrate.HEAD) + 1:04d}"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{newer}'")
+        tables = sorted(sa.inspect(conn).get_table_names())
+    try:
+        with pytest.raises(InvalidState, match="written by a newer runwell") as raised:
+            SqlTrackingStore(db_url, "file:///tmp/artifacts")
+        message = str(raised.value)
+        assert f"revision {newer}" in message
+        assert "Upgrade runwell" in message
+        assert "runwell db upgrade" not in message
+        # `runwell db upgrade` refuses it too, rather than asking Alembic for a revision it
+        # does not have.
+        with pytest.raises(InvalidState, match="written by a newer runwell"):
+            migrate.upgrade(engine)
+        with engine.connect() as conn:
+            assert migrate.current_revision(conn) == newer
+            assert sorted(sa.inspect(conn).get_table_names()) == tables
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{migrate.HEAD}'")
+
+
 def test_store_refuses_a_foreign_database(tmp_path: object) -> None:
     from pathlib import Path
 

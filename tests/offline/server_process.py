@@ -28,9 +28,9 @@ def free_port() -> int:
 
 class Restartable:
     """``runwell server`` over ``db_url`` (default: ``db``, an SQLite file in ``directory``) on
-    one port; ``start``, ``kill`` (SIGKILL), ``stop``."""
+    one port, with ``workers`` processes; ``start``, ``kill`` (SIGKILL), ``stop`` (SIGTERM)."""
 
-    def __init__(self, directory: Path, db_url: str | None = None) -> None:
+    def __init__(self, directory: Path, db_url: str | None = None, workers: int = 1) -> None:
         self.directory = directory
         self.db = directory / "server.db"
         self.db_url = db_url or f"sqlite:///{self.db}"
@@ -38,6 +38,7 @@ class Restartable:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
+        self.workers = workers
 
     def start(self) -> None:
         self.starts += 1
@@ -46,8 +47,14 @@ class Restartable:
         command = [RUNWELL, "server", "--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--backend-store-uri", self.db_url, "--log-level", "warning"]
         command += ["--artifacts-destination", str(self.directory / "artifacts")]
+        command += ["--workers", str(self.workers)]
         self.process = subprocess.Popen(
-            command, cwd=self.directory, env=env, stdout=log, stderr=subprocess.STDOUT
+            command,
+            cwd=self.directory,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: kill() reaches every worker
         )
         log.close()
         deadline = time.monotonic() + _START_TIMEOUT_S
@@ -63,9 +70,9 @@ class Restartable:
             time.sleep(0.05)
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown, no flush, connections cut."""
+        """SIGKILL of the server and its workers: no shutdown, no flush, connections cut."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
+        os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
         self.process = None
 

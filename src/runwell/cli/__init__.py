@@ -29,7 +29,6 @@ from typing import Any
 
 import click
 
-from runwell._version import __version__
 from runwell.cli import artifacts, db, experiments, models, projects, registry, runs, server, sync
 from runwell.cli import auth as auth_commands
 from runwell.cli._context import CliState
@@ -59,8 +58,23 @@ class _RunwellGroup(click.Group):
             ctx.exit(exit_code(error))
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from runwell.tracking.doctor import version_line
+
+        click.echo(version_line())
+        ctx.exit()
+
+
 @click.group(cls=_RunwellGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="runwell", message="%(prog)s %(version)s")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and the SQLite library in use, and exit.",
+)
 @click.option(
     "--tracking-uri",
     metavar="URI",
@@ -85,3 +99,13 @@ main.add_command(server.command, "server")
 main.add_command(server.command, "ui")
 main.add_command(sync.command, "sync")
 main.add_command(auth_commands.group)
+
+
+@main.command("doctor")
+@click.option("--mask-envs", is_flag=True, help="Show RUNWELL_*/MLFLOW_* variables as ***.")
+@click.pass_obj
+def doctor(state: CliState, mask_envs: bool) -> None:
+    """Print versions, URIs and the SQLite library in use (attach it to a bug report)."""
+    from runwell.tracking.doctor import doctor as print_report
+
+    print_report(mask_envs=mask_envs, tracking_uri=state.tracking_uri)

@@ -1,7 +1,7 @@
-"""``runwell db``: the schema version of a tracking database, and upgrades to it.
+"""``runwell db``: the schema version of a tracking database, upgrades to it, and backups.
 
-A store refuses a database whose schema is older than this runwell; back the database up,
-then run ``runwell db upgrade URI``.
+A store refuses a database whose schema is older than this runwell; back the database up
+(``runwell db backup URI DEST``), then run ``runwell db upgrade URI``.
 """
 
 from __future__ import annotations
@@ -68,7 +68,40 @@ def current(state: CliState, uri: str | None) -> None:
     head = migrate.head_revision()
     if revision == head:
         click.echo(f"{revision} (head)")
+    elif revision is not None and migrate.newer_than_head(revision):
+        click.echo(f"{revision}, written by a newer runwell (this one knows up to {head})")
     elif revision is None:
         click.echo(f"no runwell schema; run `runwell db upgrade {resolved}`")
     else:
         click.echo(f"{revision}; head is {head}: run `runwell db upgrade {resolved}`")
+
+
+@group.command("backup")
+@click.argument("uri")
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace DEST if it exists.")
+def backup(uri: str, dest: Path, force: bool) -> None:
+    """Copy the SQLite database at URI to DEST, consistently, while writers run.
+
+    The copy is one self-contained file that passed SQLite's integrity check. PostgreSQL and
+    MySQL databases are backed up with their own dump tools (the message names them).
+    """
+    import sqlalchemy as sa
+
+    from runwell.errors import InvalidArgument
+    from runwell.store.sql.backup import backup_sqlite, server_dump_advice
+    from runwell.store.sql.engine import normalize_url
+
+    resolved = resolve_tracking_uri(uri)
+    url = sa.engine.make_url(normalize_url(resolved))
+    dialect = url.get_backend_name()
+    if dialect != "sqlite":
+        display = url.render_as_string(hide_password=True)
+        if dialect in ("postgresql", "mysql", "mariadb"):
+            raise InvalidArgument(server_dump_advice(dialect, display))
+        raise InvalidArgument(f"Cannot back up {display}: expected an sqlite:/// URI.")
+    done = backup_sqlite(Path(url.database or ""), dest, overwrite=force)
+    click.echo(
+        f"backed up {done.bytes:,} bytes (schema {done.revision or 'none'}) to {done.path} "
+        f"in {done.seconds:.2f} s"
+    )

@@ -234,7 +234,8 @@ def command(
         "log_level": log_level,
         "access_log": False,
         "ws": "none",
-        "lifespan": "off",
+        # The app's lifespan leaves SQLite files self-contained at a clean stop (app.py).
+        "lifespan": "on",
         "server_header": False,
     }
     shown = f"[{host}]" if ":" in host else host

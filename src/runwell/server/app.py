@@ -11,8 +11,9 @@ exception handling with ``runwell.server.errors.error_response``.
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from fastapi import APIRouter, FastAPI
 
@@ -42,6 +43,7 @@ from runwell.server.ui import mount_ui
 from runwell.server.ui.csrf import CsrfGuard
 from runwell.store import uri as uris
 from runwell.store.protocols import TrackingStore
+from runwell.store.sql.checkpointer import finish_all
 from runwell.wire.paths import AJAX_PREFIX, API_PREFIX
 
 # Routers mounted under /api/2.0 and /ajax-api/2.0, in order.
@@ -112,6 +114,7 @@ def create_app(
         openapi_url=f"{prefix}/openapi.json",
         docs_url=f"{prefix}/docs",
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.runwell = ServerContext(
         tracking_store=tracking_store,
@@ -144,6 +147,14 @@ def create_app(
     )
     app.add_middleware(AccessLogMiddleware)
     return app
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # A clean stop (SIGTERM, SIGINT): the last requests are answered, so copy each SQLite
+    # log this worker wrote back into its database file, leaving the file self-contained.
+    finish_all()
 
 
 def build_app(config: ServerConfig) -> FastAPI:

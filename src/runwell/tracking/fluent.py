@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -706,6 +707,10 @@ def _end_runs_at_exit() -> None:
             end_run()  # pops the run even when it raises
         except RunwellError as exc:
             refused = refused or exc
+    # The runs' last writes are in: leave each SQLite file this process wrote self-contained.
+    checkpoints = sys.modules.get("runwell.store.sql.checkpointer")
+    if checkpoints is not None:
+        checkpoints.finish_all()
     if refused is not None:
         raise refused
 

@@ -23,15 +23,23 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runwell.errors import ErrorCode, InvalidState, RunwellError
 from runwell.store.journal import salvage
 from runwell.store.journal.format import FORMAT_VERSION, Kind, Record, checksum
+from runwell.store.sql.writer_lock import writer_lock
+from runwell.store.sqlite_driver import dbapi
+
+if TYPE_CHECKING:
+    import sqlite3
+
+# The bundled SQLite (sqlite_driver.py); its exception classes are the driver's own.
+_sqlite = dbapi()
 
 DB_NAME = "journal.db"
 LOCK_NAME = "writer.lock"
@@ -63,14 +71,26 @@ class JournalDamaged(RunwellError):
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn: sqlite3.Connection = _sqlite.connect(
+        path, isolation_level=None, check_same_thread=False, timeout=30
+    )
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     return conn
 
 
+def _create_schema(conn: sqlite3.Connection, meta: dict[str, str]) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    for statement in _SCHEMA:
+        conn.execute(statement)
+    rows = {"format": str(FORMAT_VERSION), "created": str(int(time.time() * 1000))}
+    rows.update(meta, last_seq="0")
+    conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(rows.items()))
+    conn.execute("COMMIT")
+
+
 def _failure(path: Path, exc: sqlite3.Error) -> RunwellError:
-    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+    if isinstance(exc, _sqlite.DatabaseError) and not isinstance(exc, _sqlite.OperationalError):
         return JournalDamaged(path, 0, str(exc))
     return RunwellError(f"Cannot use the journal {path}: {exc}.", ErrorCode.IO_ERROR)
 
@@ -84,6 +104,9 @@ class Journal:
         self._conn = conn
         self._lock_fd = lock_fd
         self._mutex = threading.Lock()
+        # Every write holds the file's writer lock, as the SQL store's do: a syncing process
+        # records its progress here while the writer appends (checkpointer.py says why).
+        self._writes = writer_lock(str(self.path))
         self.last_seq = int(self.meta("last_seq") or 0)
         # Why the journal is read from a salvaged copy, if it is.
         self.damage: str | None = None
@@ -99,14 +122,9 @@ class Journal:
         lock_fd = _take_lock(directory)
         try:
             conn = _connect(directory / DB_NAME)
-            conn.execute("BEGIN IMMEDIATE")
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            rows = {"format": str(FORMAT_VERSION), "created": str(int(time.time() * 1000))}
-            rows.update(meta, last_seq="0")
-            conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(rows.items()))
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
+            with writer_lock(str(directory / DB_NAME)):
+                _create_schema(conn, meta)
+        except _sqlite.Error as exc:
             os.close(lock_fd)
             raise _failure(directory, exc) from exc
         return cls(directory, conn, lock_fd)
@@ -127,12 +145,12 @@ class Journal:
             try:
                 conn = _connect(directory / DB_NAME)
                 found = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
-            except sqlite3.DatabaseError as exc:
-                if isinstance(exc, sqlite3.OperationalError) or lock_fd is not None:
+            except _sqlite.DatabaseError as exc:
+                if isinstance(exc, _sqlite.OperationalError) or lock_fd is not None:
                     raise
                 conn, damage = salvage.salvaged_copy(directory / DB_NAME, exc)
                 found = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
-        except sqlite3.Error as exc:
+        except _sqlite.Error as exc:
             if lock_fd is not None:
                 os.close(lock_fd)
             raise _failure(directory, exc) from exc
@@ -170,19 +188,23 @@ class Journal:
                 raise InvalidState(f"Journal {self.directory} is not open for writing.")
             seq = self.last_seq + 1
             try:
-                self._conn.execute("BEGIN IMMEDIATE")
-                self._conn.execute(
-                    "INSERT INTO records VALUES (?, ?, ?, ?, ?)",
-                    (seq, int(kind), size, body, checksum(seq, kind, body)),
-                )
-                self._conn.execute("UPDATE meta SET value = ? WHERE key = 'last_seq'", (str(seq),))
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                with contextlib.suppress(sqlite3.Error):
+                with self._writes:
+                    self._append(seq, kind, body, size)
+            except _sqlite.Error as exc:
+                with contextlib.suppress(_sqlite.Error):
                     self._conn.execute("ROLLBACK")
                 raise _failure(self.directory, exc) from exc
             self.last_seq = seq
             return seq
+
+    def _append(self, seq: int, kind: Kind, body: bytes, size: int) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+        self._conn.execute(
+            "INSERT INTO records VALUES (?, ?, ?, ?, ?)",
+            (seq, int(kind), size, body, checksum(seq, kind, body)),
+        )
+        self._conn.execute("UPDATE meta SET value = ? WHERE key = 'last_seq'", (str(seq),))
+        self._conn.execute("COMMIT")
 
     # ---------------------------------------------------------------- reading
 
@@ -222,7 +244,7 @@ class Journal:
         try:
             with self._mutex:
                 return self._conn.execute(query, (first, count)).fetchall()
-        except sqlite3.DatabaseError as exc:
+        except _sqlite.DatabaseError as exc:
             if count == 1:
                 raise JournalDamaged(self.directory, first - 1, str(exc)) from exc
         rows: list[tuple[int, int, bytes, int]] = []
@@ -245,7 +267,7 @@ class Journal:
                 value = self._conn.execute(
                     "SELECT value FROM meta WHERE key = 'last_seq'"
                 ).fetchone()
-        except sqlite3.DatabaseError:
+        except _sqlite.DatabaseError:
             return None
         return int(value[0]) if value else None
 
@@ -256,7 +278,7 @@ class Journal:
                 row = self._conn.execute(
                     "SELECT count(*), coalesce(sum(size), 0) FROM records WHERE seq > ?", (after,)
                 ).fetchone()
-        except sqlite3.DatabaseError:
+        except _sqlite.DatabaseError:
             return (0, 0)
         return int(row[0]), int(row[1])
 
@@ -281,11 +303,11 @@ class Journal:
             return {row[0] for row in self._conn.execute("SELECT path FROM sync_files")}
 
     def add_synced_file(self, path: str) -> None:
-        with self._mutex:
+        with self._mutex, self._writes:
             self._conn.execute("INSERT OR IGNORE INTO sync_files VALUES (?)", (path,))
 
     def add_refusal(self, seq: int, message: str) -> None:
-        with self._mutex:
+        with self._mutex, self._writes:
             self._conn.execute("INSERT INTO sync_refused VALUES (?, ?)", (seq, message))
 
     def _get(self, table: str, key: str) -> str | None:
@@ -294,17 +316,17 @@ class Journal:
                 row = self._conn.execute(
                     f"SELECT value FROM {table} WHERE key = ?", (key,)
                 ).fetchone()
-        except sqlite3.Error as exc:
+        except _sqlite.Error as exc:
             raise _failure(self.directory, exc) from exc
         return None if row is None else str(row[0])
 
     def _set(self, table: str, values: dict[str, str]) -> None:
         try:
-            with self._mutex:
+            with self._mutex, self._writes:
                 self._conn.executemany(
                     f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", sorted(values.items())
                 )
-        except sqlite3.Error as exc:
+        except _sqlite.Error as exc:
             raise _failure(self.directory, exc) from exc
 
     # ---------------------------------------------------------------- the writer lock

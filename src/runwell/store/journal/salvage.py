@@ -16,9 +16,14 @@ again resumes instead of starting over.
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import struct
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from runwell.store.sqlite_driver import dbapi
+
+if TYPE_CHECKING:
+    import sqlite3
 
 SALVAGED_NAME = "journal.salvaged.db"
 _HEADER_SIZE = 100
@@ -33,7 +38,7 @@ def salvaged_copy(path: Path, cause: sqlite3.DatabaseError) -> tuple[sqlite3.Con
     copy = path.with_name(SALVAGED_NAME)
     if not copy.exists():
         _make_copy(path, copy, cause)
-    conn = sqlite3.connect(copy, isolation_level=None, check_same_thread=False, timeout=30)
+    conn = dbapi().connect(copy, isolation_level=None, check_same_thread=False, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
     return conn, f"{path.name} is damaged ({cause}); read from the salvaged copy {copy.name}"
 

@@ -1,14 +1,34 @@
-"""Background WAL checkpoints for a SQLite database that this process writes.
+"""WAL checkpoints for an SQLite database that this process writes: safe, off the hot path.
 
 A checkpoint copies the write-ahead log back into the database file and syncs both files to
-disk; on this kind of disk the syncs cost tens of milliseconds. Left to the writing thread
-(SQLite's automatic checkpoint), a training loop stalls on each of them, a fifth of its time.
-Here a thread checkpoints while the loop goes on, whenever the log has changed. The writer's
-own automatic checkpoint stays as the bound on the log's size: by the time it runs, most of
-the log is already copied and synced, so it is short.
+disk; on this kind of disk the syncs cost tens of milliseconds. Left to SQLite's automatic
+checkpoint, a training loop stalls on each of them. Here a daemon thread checkpoints whenever
+the log has changed, and stops after a few idle seconds (a process may open many databases);
+the next write starts it again, and a forked child starts its own.
 
-The thread stops after a few idle seconds (a process may open many databases) and is started
-again by the next write; a forked child starts its own.
+Why no checkpoint can lose a write (SQLite's WAL documentation, "the WAL-reset bug", which
+affects 3.7.0 to 3.51.2): the race needs a checkpoint to run while another connection commits
+a transaction that restarts the log (a writer restarts it at its first write after a log that
+was copied back completely), right after a previous checkpoint finished. In runwell:
+
+- every write transaction on the file holds its writer lock (``writer_lock.py``, an ``flock``
+  shared by every thread and process) from BEGIN to COMMIT, so the only writer that can restart
+  the log is the one holding the lock;
+- every checkpoint holds that same lock: the thread here takes it for each pass, and SQLite's
+  automatic checkpoint runs inside the COMMIT of a writer that holds it. Closing the last
+  connection also checkpoints, but only after taking an exclusive lock on the file, which no
+  other connection can hold beside it (SQLite's WAL documentation, "automatic checkpoint" and
+  "persistence of WAL mode").
+
+So a checkpoint never overlaps a commit, nor another checkpoint, in any runwell process: the
+interleaving the bug needs cannot happen, whatever SQLite is linked. The bundled SQLite
+(``store/sqlite_driver.py``) also has the fix, which covers programs other than runwell that
+write the same file.
+
+Holding the lock stalls writers for the length of a pass; passes are kept short by running
+often (a pass copies what 200 ms of writes added). At a clean exit, and when a server stops,
+``finish_all`` copies the whole log back and truncates it (``wal_checkpoint(TRUNCATE)``), so
+``runwell.db`` alone holds every row and can be copied as a backup.
 """
 
 from __future__ import annotations
@@ -16,24 +36,25 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
-import sqlite3
 import threading
 import weakref
 from contextlib import AbstractContextManager
 from typing import Any
 
+from runwell.store.sqlite_driver import dbapi
+
 INTERVAL_S = 0.2
 IDLE_EXIT_S = 3.0
-# A log of this many frames (4 KB pages) is checkpointed to completion, writers held off.
-_FINISH_FRAMES = 1000
+# How long a final TRUNCATE checkpoint waits for readers to finish before it gives up.
+_FINISH_WAIT_MS = 2000
 
 
 class Checkpointer:
     """Checkpoints one database file's WAL from a daemon thread while it keeps changing."""
 
-    def __init__(self, path: str, writers: AbstractContextManager[Any] | None = None) -> None:
+    def __init__(self, path: str, writers: AbstractContextManager[Any]) -> None:
         self.path = path
-        self._writers = writers  # held to finish a checkpoint (see _checkpoint)
+        self._writers = writers  # held for every checkpoint (see the module docstring)
         self.passes = 0
         self._wal = f"{path}-wal"
         self._lock = threading.Lock()
@@ -63,8 +84,27 @@ class Checkpointer:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5)
 
+    def finish(self) -> bool:
+        """Stop the thread, then copy the whole log back and truncate it, writers held off.
+        Whether the log is now empty (False: readers kept it, or the file is gone)."""
+        self.stop()
+        if not os.path.exists(self.path):
+            return False
+        connection = dbapi().connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {_FINISH_WAIT_MS}")
+            with self._writers:
+                busy, _logged, _copied = connection.execute(
+                    "PRAGMA wal_checkpoint(TRUNCATE)"
+                ).fetchone()
+            return bool(busy == 0)
+        except dbapi().Error:
+            return False
+        finally:
+            connection.close()
+
     def _run(self, stop: threading.Event) -> None:
-        connection: sqlite3.Connection | None = None
+        connection: Any = None
         last_change: int | None = None
         idle = 0.0
         try:
@@ -83,11 +123,12 @@ class Checkpointer:
                 if change is None:
                     continue
                 if connection is None:
-                    connection = sqlite3.connect(self.path, isolation_level=None)
-                # PASSIVE never waits for the writers; a busy or vanished database is left to
-                # the writers' own checkpoint.
-                with contextlib.suppress(sqlite3.Error):
-                    self._checkpoint(connection)
+                    connection = dbapi().connect(
+                        self.path, isolation_level=None, check_same_thread=False
+                    )
+                # A busy or vanished database is left to the next pass.
+                with contextlib.suppress(dbapi().Error):
+                    self.checkpoint(connection)
                     self.passes += 1
         finally:
             with self._lock:
@@ -96,31 +137,27 @@ class Checkpointer:
             if connection is not None:
                 connection.close()
 
-    def _checkpoint(self, connection: sqlite3.Connection) -> bool:
-        """Copy the log into the database; finish with writers held off when they kept up.
-        Whether the whole log was copied (the next write restarts it from its beginning).
+    def checkpoint(self, connection: Any) -> bool:
+        """One pass: copy the log into the database with the writers held off. Whether the
+        whole log was copied (the next write then restarts it from its beginning).
 
-        Under sustained writes a PASSIVE checkpoint may never complete: frames keep arriving
-        while it copies, so the log is never restarted and grows until a writer's own
-        checkpoint copies it all, stalling that write for tens of milliseconds (the slowest
-        requests of a server under load). Once most of the log is copied here, the few frames
-        left are copied with the writers held off (the writer lock, across processes), which
-        completes the checkpoint.
+        PASSIVE never waits for readers: frames a reader's snapshot still needs stay in the
+        log for a later pass.
         """
-        _busy, logged, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        if copied >= logged:
-            return bool(logged >= 0)  # -1: not in WAL mode
-        if self._writers is None or logged < _FINISH_FRAMES:
-            return False  # not ours to finish, or too small to matter
         with self._writers:
             _busy, logged, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        return bool(copied >= logged >= 0)
+        return bool(copied >= logged >= 0)  # -1: not in WAL mode
 
 
 _all: weakref.WeakSet[Checkpointer] = weakref.WeakSet()
 
 
-@atexit.register
-def _stop_all() -> None:
+def finish_all() -> None:
+    """Truncate the log of every database this process wrote (a clean exit, a server stop)."""
     for checkpointer in list(_all):
-        checkpointer.stop()
+        checkpointer.finish()
+
+
+# Also called at the end of the fluent API's exit handler, after it ended the active runs:
+# handlers run last-registered first, and this module is imported after that one.
+atexit.register(finish_all)

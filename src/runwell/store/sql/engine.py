@@ -4,6 +4,10 @@ SQLite is the embedded default and must be safe with several processes writing a
 its connections run in WAL mode with a busy timeout, and write transactions open with
 ``BEGIN IMMEDIATE``: a deferred transaction that reads first and writes later can fail with
 "database is locked" without waiting for the timeout when another writer got there first.
+Every write transaction on an SQLite file holds the file's cross-process writer lock from
+BEGIN to COMMIT (``writer_lock.py``), the automatic checkpoint its COMMIT may run included;
+``checkpointer.py`` says why that makes SQLite's WAL-reset race impossible. The driver is the
+bundled SQLite of ``store/sqlite_driver.py``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from runwell.errors import AlreadyExists, InvalidArgument, RunwellError, Unavailable
+from runwell.store.sql.writer_lock import WriterLock, writer_lock
+from runwell.store.sqlite_driver import dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 120_000
 _WRITE = "runwell_write"
@@ -84,7 +90,7 @@ def _create_engine(url: str) -> Engine:
                 f"Invalid tracking URI '{url}': an SQLite store needs a file path, "
                 "e.g. sqlite:///runwell.db"
             )
-        engine = sa.create_engine(url)
+        engine = sa.create_engine(url, module=dbapi())
         event.listen(engine, "connect", sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
@@ -98,6 +104,21 @@ def _create_engine(url: str) -> Engine:
 @contextlib.contextmanager
 def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
     """A transaction that translates driver errors into runwell errors at the boundary."""
+    if write and engine.dialect.name == "sqlite":
+        with sqlite_writer(engine), _transaction(engine, write=True) as conn:
+            yield conn
+        return
+    with _transaction(engine, write=write) as conn:
+        yield conn
+
+
+def sqlite_writer(engine: Engine) -> WriterLock:
+    """The writer lock of an SQLite engine's file (held by every write transaction on it)."""
+    return writer_lock(engine.url.database or None)
+
+
+@contextlib.contextmanager
+def _transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
     try:
         with engine.connect() as conn:
             if write:

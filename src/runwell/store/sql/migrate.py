@@ -58,11 +58,30 @@ def _lock(conn: Connection) -> None:
         conn.exec_driver_sql("SELECT GET_LOCK('runwell_schema', 120)")
 
 
+def newer_than_head(revision: str) -> bool:
+    """Whether ``revision`` is not one of this runwell's: a later runwell wrote it."""
+    return not revision.isdigit() or int(revision) > int(HEAD)
+
+
+def _refuse_newer(revision: str, display_url: str) -> InvalidState:
+    from runwell._version import __version__
+
+    return InvalidState(
+        f"The database at {display_url} was written by a newer runwell: its schema is at "
+        f"revision {revision}, and this runwell ({__version__}) knows revisions up to {HEAD}. "
+        "Upgrade runwell (`pip install --upgrade runwell`) to use it; the database was left "
+        "untouched."
+    )
+
+
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
-    """Upgrade the schema; returns (revision before, revision after)."""
+    """Upgrade the schema; returns (revision before, revision after). A database at a newer
+    revision than this runwell knows is refused, and left as it is."""
     with transaction(engine, write=True) as conn:
         _lock(conn)
         before = current_revision(conn)
+        if before is not None and newer_than_head(before):
+            raise _refuse_newer(before, _display(engine.url.render_as_string()))
         from alembic import command
 
         command.upgrade(_config(conn), revision)
@@ -79,9 +98,13 @@ def downgrade(engine: Engine, revision: str) -> None:
         command.downgrade(_config(conn), revision)
 
 
+def _display(url: str) -> str:
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
 def ensure_schema(engine: Engine, url: str) -> None:
     """Create the schema in an empty database; refuse one at another revision."""
-    display_url = sa.engine.make_url(url).render_as_string(hide_password=True)
+    display_url = _display(url)
     head = HEAD
     with transaction(engine, write=False) as conn:
         current = current_revision(conn)
@@ -96,6 +119,8 @@ def ensure_schema(engine: Engine, url: str) -> None:
             f"The database at {display_url} has tables but no runwell schema version; "
             "point runwell at an empty database or a runwell database."
         )
+    if newer_than_head(current):
+        raise _refuse_newer(current, display_url)
     raise InvalidState(
         f"The database schema at {display_url} is at revision {current}, expected {head}: "
         f"run `runwell db upgrade {display_url}` (back up the database first)."

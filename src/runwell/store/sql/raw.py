@@ -24,8 +24,7 @@ from sqlalchemy.engine import Engine
 
 from runwell.errors import AlreadyExists, InvalidArgument, RunwellError, Unavailable
 from runwell.store.sql.checkpointer import Checkpointer
-from runwell.store.sql.engine import sqlite_on_connect
-from runwell.store.sql.writer_lock import writer_lock
+from runwell.store.sql.engine import sqlite_on_connect, sqlite_writer
 
 T = TypeVar("T")
 
@@ -56,13 +55,12 @@ class RawConnections:
         self._integrity_error = dbapi.IntegrityError
         self._operational_error = dbapi.OperationalError
         self._database_error = dbapi.DatabaseError
-        database = engine.url.database
         # Held from BEGIN to COMMIT: one writer per file, across threads and processes.
-        on_disk = self.dialect == "sqlite" and bool(database) and database != ":memory:"
-        self.write_lock = writer_lock(database if on_disk else None)
+        self.write_lock = sqlite_writer(engine)
+        database = engine.url.database
         self.checkpointer = (
             Checkpointer(os.path.abspath(database), self.write_lock)
-            if self.dialect == "sqlite" and database and database != ":memory:"
+            if self.dialect == "sqlite" and database
             else None
         )
 
