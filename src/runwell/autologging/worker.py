@@ -15,6 +15,7 @@ inline instead, before the patched call returns.
 from __future__ import annotations
 
 import atexit
+import concurrent.futures.thread  # noqa: F401  (its exit hook first: see the end of the module)
 import os
 import queue
 import threading
@@ -105,6 +106,12 @@ def _after_fork(*_: Any) -> None:
     _worker = Worker()
 
 
+# Interpreter exit runs autolog's last jobs before it shuts the thread pools down: a job's
+# upload (parallel HTTP or S3 transfers) submits to an executor, which refuses new work after
+# concurrent.futures' own exit hook. threading's exit hooks run last-registered first, before
+# the interpreter joins its threads and long before atexit's; importing concurrent.futures'
+# thread module first registers its hook before this one.
+threading._register_atexit(flush)  # type: ignore[attr-defined]
 atexit.register(flush)
 # Reads, flushes and end_run of the fluent API see what autolog logged in the background.
 async_logging.add_flush_hook(flush)

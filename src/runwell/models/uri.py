@@ -24,6 +24,7 @@ from runwell.errors import InvalidArgument, NotFound
 from runwell.store import uri as uris
 from runwell.store.protocols import ArtifactRepo
 from runwell.store.registry_rules import require_ready
+from runwell.tracking import async_logging
 from runwell.tracking.client import RunwellClient
 from runwell.tracking.fluent import get_tracking_uri
 
@@ -48,6 +49,8 @@ def locate_model(model_uri: str, tracking_uri: str | None = None) -> ModelLocati
         if not directory.exists():
             raise NotFound(f"Model directory '{local}' does not exist (from URI '{model_uri}').")
         return ModelLocation(model_uri, local_dir=directory)
+    # A model logged in the background (autolog's) is found once its upload is done.
+    async_logging.flush_all()
     client = RunwellClient(tracking_uri or get_tracking_uri())
     scheme = urlparse(model_uri).scheme
     if scheme == "models":

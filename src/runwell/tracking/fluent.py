@@ -472,9 +472,9 @@ def end_run(status: str = "FINISHED", run_id: str | None = None) -> None:
             run_companions.stop(active.companions)
     refused: RunwellError | None = None
     try:
-        # The run's queued values, not background work (autolog's model upload, the context
-        # files): that lands on the ended run, and the next read or exit waits for it.
-        async_logging.flush_all(background=False)
+        # Everything the run logged is stored and readable when end_run returns: its queued
+        # values and its background work (autolog's params, child runs and models, READY).
+        async_logging.flush_all()
     except RunwellError as exc:
         refused = exc
     for index in range(len(stack) - 1, -1, -1):

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from runwell.errors import AlreadyExists, InvalidArgument
 from runwell.store.registry_rules import require_ready
+from runwell.tracking import async_logging
 from runwell.tracking.client import RunwellClient
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ def register_model(
     Returns:
         The new ModelVersion (READY).
     """
+    async_logging.flush_all()  # a model still being logged in the background is READY first
     client = RunwellClient(tracking_uri)
     # The source is checked first: a model that cannot be registered leaves no empty name behind.
     source, run_id, model_id = _source_of(client, model_uri)
