@@ -56,6 +56,9 @@ MAX_BATCH_ENTITIES = "RUNWELL_MAX_BATCH_ENTITIES"
 MAX_RESULTS = "RUNWELL_MAX_RESULTS"
 MAX_UPLOAD_MB = "RUNWELL_MAX_UPLOAD_MB"
 MAX_CONCURRENT_UPLOADS = "RUNWELL_MAX_CONCURRENT_UPLOADS"
+# Model-version sources outside the run's or logged model's artifact location that an admin
+# allows: a comma-separated list of URI prefixes (store/registry_sources.py).
+ALLOWED_MODEL_SOURCES = "RUNWELL_ALLOWED_MODEL_SOURCES"
 # The SQLite library of the embedded stores: `auto` (the bundled pysqlite3 build when it is
 # installed and newer than Python's), `pysqlite3`, or `sqlite3` (Python's own).
 SQLITE_DRIVER = "RUNWELL_SQLITE_DRIVER"

@@ -31,6 +31,16 @@ class Stores:
         return self.tracking.create_run(exp_id, "u", 1).info.run_id
 
 
+# The contract tests register placeholder S3 sources; sources outside a run's artifacts are
+# accepted only where an admin allowed them (store/registry_sources.py), as here.
+ALLOWED_PLACEHOLDERS = "s3://bucket/,s3://b/"
+
+
+@pytest.fixture(autouse=True)
+def _placeholder_sources_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNWELL_ALLOWED_MODEL_SOURCES", ALLOWED_PLACEHOLDERS)
+
+
 def _stores(db_url: str, tmp_path: Path) -> Stores:
     artifacts = tmp_path / "artifacts"
     tracking = SqlTrackingStore(db_url, artifacts.as_uri())

@@ -52,6 +52,16 @@ REFUSED = [
     "http://127.0.0.1:5000/api/2.0/mlflow-artifacts/artifacts/0/other/artifacts/m",
     "s3://bucket/a/../../b",
     "s3:///no-bucket",
+    # Another server's artifact proxy, in both forms (issue 19: credentials sent to any host).
+    "mlflow-artifacts://attacker.example:8000/{run_path}/model",
+    "mlflow-artifacts://127.0.0.1:9/{run_path}/model",
+    "http://attacker.example/api/2.0/mlflow-artifacts/artifacts/{run_path}/model",
+    "https://127.0.0.1:9/api/2.0/mlflow-artifacts/artifacts/{run_path}/model",
+    # Stores outside the run's artifacts that no admin allowed.
+    "s3://attacker-bucket/model",
+    "s3://bucketx/model",
+    "gs://bucket/model",
+    "https://example.com/model.tar.gz",
     "jar:file:///etc/passwd!/x",
     "gopher://internal/x",
     "netdoc:///etc/passwd",
@@ -61,11 +71,10 @@ REFUSED = [
 ]
 
 ACCEPTED = [
+    # Under the locations the registry conftest's admin allowed (s3://bucket/, s3://b/).
     "s3://bucket/path/model",
-    "gs://bucket/model",
-    "abfss://c@acct.dfs.core.windows.net/model",
-    "dbfs:/databricks/model",
-    "https://example.com/model.tar.gz",
+    "S3://BUCKET/path/model",
+    "s3://b/ok",
     "{artifacts}/model",
     "file://{artifacts}/model",
     "runs:/{run_id}/model",
@@ -75,7 +84,12 @@ ACCEPTED = [
 def _fill(template: str, stores: Stores, run_id: str) -> str:
     run = stores.tracking.get_run(run_id)
     artifacts = run.info.artifact_uri.removeprefix("file://")
-    return template.replace("{artifacts}", artifacts).replace("{run_id}", run_id)
+    experiment = run.info.experiment_id
+    return (
+        template.replace("{artifacts}", artifacts)
+        .replace("{run_id}", run_id)
+        .replace("{run_path}", f"{experiment}/{run_id}/artifacts")
+    )
 
 
 @pytest.mark.parametrize("template", REFUSED)
@@ -135,12 +149,16 @@ def test_proxied_sources_must_lie_in_the_runs_proxied_root(tmp_path: Path) -> No
     registry.create_registered_model("m")
     inside = f"{run.artifact_uri}/model"
     assert registry.create_model_version("m", inside, run_id=run.run_id).source == inside
+    # The run's files are on this server's proxy: a source naming some host is another's.
     http_form = (
         "http://127.0.0.1:5000/api/2.0/mlflow-artifacts/artifacts/"
         + run.artifact_uri.removeprefix("mlflow-artifacts:/")
         + "/model"
     )
-    registry.create_model_version("m", http_form, run_id=run.run_id)
+    hosted = run.artifact_uri.replace("mlflow-artifacts:/", "mlflow-artifacts://evil:80/") + "/m"
+    for named_host in (http_form, hosted):
+        with pytest.raises(InvalidArgument, match="names the server"):
+            registry.create_model_version("m", named_host, run_id=run.run_id)
     model_files = f"{logged.artifact_location}/MLmodel"
     registry.create_model_version("m", model_files, model_id=logged.model_id)
     for bad in (
@@ -152,3 +170,80 @@ def test_proxied_sources_must_lie_in_the_runs_proxied_root(tmp_path: Path) -> No
             registry.create_model_version("m", bad, run_id=run.run_id)
     with pytest.raises(InvalidArgument, match="needs the run_id"):
         registry.create_model_version("m", inside)
+
+
+ADMIN_ALLOWED = [
+    "gs://team-models/model",
+    "abfss://c@acct.dfs.core.windows.net/model",
+    "https://artifacts.example.com/models/model.tar.gz",
+]
+
+
+@pytest.mark.parametrize("source", ADMIN_ALLOWED)
+def test_other_stores_need_an_admins_allowance(
+    sqlite_stores: Stores, source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stores = sqlite_stores
+    run_id = stores.run()
+    stores.registry.create_registered_model("m")
+    with pytest.raises(InvalidArgument, match="RUNWELL_ALLOWED_MODEL_SOURCES"):
+        stores.registry.create_model_version("m", source, run_id=run_id)
+    monkeypatch.setenv(
+        "RUNWELL_ALLOWED_MODEL_SOURCES",
+        "gs://team-models/, abfss://c@acct.dfs.core.windows.net/, https://artifacts.example.com/",
+    )
+    assert stores.registry.create_model_version("m", source, run_id=run_id).source == source
+    # A prefix is a directory: a sibling whose name merely starts the same stays refused.
+    with pytest.raises(InvalidArgument):
+        stores.registry.create_model_version("m", "gs://team-models-evil/model", run_id=run_id)
+
+
+def test_a_remote_source_inside_the_runs_own_remote_artifacts_is_accepted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runwell.store.sql.registry import SqlRegistryStore
+    from runwell.store.sql.tracking import SqlTrackingStore
+
+    monkeypatch.delenv("RUNWELL_ALLOWED_MODEL_SOURCES")
+    db_url = f"sqlite:///{tmp_path}/registry.db"
+    tracking = SqlTrackingStore(db_url, "s3://team-artifacts/root")
+    registry = SqlRegistryStore(db_url)
+    run = tracking.create_run(tracking.create_experiment("s3").experiment_id, "u", 1).info
+    registry.create_registered_model("m")
+    inside = f"{run.artifact_uri}/model"
+    assert inside.startswith("s3://team-artifacts/root/")
+    assert registry.create_model_version("m", inside, run_id=run.run_id).source == inside
+    for outside in (
+        f"s3://other-bucket/root/{run.run_id}/artifacts/model",
+        f"{run.artifact_uri}-sibling/model",
+        "s3://team-artifacts/root/model",
+    ):
+        with pytest.raises(InvalidArgument, match="outside the artifact location"):
+            registry.create_model_version("m", outside, run_id=run.run_id)
+
+
+def test_an_http_artifact_root_accepts_its_own_server_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--default-artifact-root http://HOST:PORT/api/2.0/mlflow-artifacts/artifacts (MLflow's
+    documented set-up): that origin is this server's store; any other host is refused."""
+    from runwell.store.sql.registry import SqlRegistryStore
+    from runwell.store.sql.tracking import SqlTrackingStore
+
+    monkeypatch.delenv("RUNWELL_ALLOWED_MODEL_SOURCES")
+    root = "http://127.0.0.1:5000/api/2.0/mlflow-artifacts/artifacts"
+    db_url = f"sqlite:///{tmp_path}/registry.db"
+    tracking = SqlTrackingStore(db_url, root)
+    registry = SqlRegistryStore(db_url)
+    run = tracking.create_run(tracking.create_experiment("h").experiment_id, "u", 1).info
+    registry.create_registered_model("m")
+    own = f"{run.artifact_uri}/model"
+    assert registry.create_model_version("m", own, run_id=run.run_id).source == own
+    path = run.artifact_uri.removeprefix(root + "/")
+    for other in (
+        f"http://127.0.0.1:5001/api/2.0/mlflow-artifacts/artifacts/{path}/model",
+        f"http://evil.example:5000/api/2.0/mlflow-artifacts/artifacts/{path}/model",
+        f"mlflow-artifacts://evil.example:5000/{path}/model",
+    ):
+        with pytest.raises(InvalidArgument, match="names the server"):
+            registry.create_model_version("m", other, run_id=run.run_id)

@@ -150,7 +150,10 @@ def test_search_logged_models_as_a_frame_or_a_list() -> None:
         runwell.search_logged_models(max_results=0)
 
 
-def test_registry_searches_return_every_page_and_version_tags_are_set() -> None:
+def test_registry_searches_return_every_page_and_version_tags_are_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RUNWELL_ALLOWED_MODEL_SOURCES", "s3://bucket/")  # an admin's choice
     client = runwell.MlflowClient()
     for name in ("a-model", "b-model", "c-model"):
         client.create_registered_model(name)

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from runwell.errors import InvalidArgument, NotFound
+from runwell.errors import ErrorCode, InvalidArgument, NotFound, RunwellError
 from runwell.store import uri as uris
 from runwell.store.protocols import ArtifactRepo
 from runwell.store.registry_rules import require_ready
+from runwell.store.rest.transport import same_origin
 from runwell.tracking import async_logging
 from runwell.tracking.client import RunwellClient
 from runwell.tracking.fluent import get_tracking_uri
@@ -108,6 +109,7 @@ def _logged_model(model_uri: str, client: RunwellClient) -> ModelLocation:
         # A registered model version (/<version>, /<stage>, /latest or @<alias>): the registry
         # gives the version's artifact location, checked when the version was created.
         location = client.resolve_model_uri(model_uri)
+        _refuse_other_servers(model_uri, location, client.tracking_uri)
         return ModelLocation(
             model_uri, repo=uris.artifact_repo(location, client.tracking_uri), path=""
         )
@@ -115,6 +117,30 @@ def _logged_model(model_uri: str, client: RunwellClient) -> ModelLocation:
     require_ready(model.model_id, model.status)
     repo = uris.artifact_repo(model.artifact_location, client.tracking_uri)
     return ModelLocation(model_uri, repo=repo, path="")
+
+
+def _refuse_other_servers(model_uri: str, location: str, tracking_uri: str) -> None:
+    """A registered version read through a tracking server is read from that server's store.
+
+    A version's source is checked when it is registered (store/registry_sources.py); this
+    covers versions registered before those checks, or by another tool writing the database:
+    a source naming another server's artifact proxy is refused rather than fetched.
+    """
+    scheme = urlparse(location).scheme
+    if scheme not in ("http", "https", uris.MLFLOW_ARTIFACTS_SCHEME):
+        return
+    proxied = (
+        uris.resolve_proxied_uri(location, tracking_uri)
+        if scheme == uris.MLFLOW_ARTIFACTS_SCHEME
+        else location
+    )
+    if not same_origin(proxied, tracking_uri):
+        raise RunwellError(
+            f"Refusing to load '{model_uri}': its source '{location}' is on "
+            f"{urlparse(proxied).netloc}, not on the tracking server {tracking_uri}. A "
+            "registered version is read only from its own server's artifact store.",
+            ErrorCode.PERMISSION_DENIED,
+        )
 
 
 def _run_model(model_uri: str, client: RunwellClient) -> ModelLocation:

@@ -14,8 +14,20 @@ encoding changes what is checked:
 - ``models:/m-<id>`` naming the request's ``model_id`` (or giving it), or
   ``models:/<name>/<version>`` of an existing version; nothing else under ``models:``;
 - ``mlflow-artifacts:`` (and the ``/api/2.0/mlflow-artifacts/artifacts`` HTTP form) only under
-  the run's or the logged model's proxied artifact root;
-- other remote object stores (``s3://`` ...) as they are; any other scheme is refused.
+  the run's or the logged model's proxied artifact root, and on this server: a source naming a
+  host (``mlflow-artifacts://host/...``, ``http://host/api/2.0/mlflow-artifacts/...``) only
+  when the run's or model's own root names that same host;
+- other remote stores (``s3://`` ...) only inside the artifact location of the run or logged
+  model, compared by scheme, host and path;
+- anything else only under a location an admin allowed (RUNWELL_ALLOWED_MODEL_SOURCES, a
+  comma-separated list of URI prefixes such as ``s3://team-models/``); any other scheme is
+  refused.
+
+Why the host matters: a client loading ``models:/name/1`` downloads from the version's source.
+Were ``mlflow-artifacts://attacker:8000/...`` accepted, the client of every user allowed to
+read the model would connect to the attacker's host (and, before the transport kept them to
+the tracking origin, send its credentials there). So a version's source resolves inside this
+server's own artifact store, or to a place an admin chose.
 """
 
 from __future__ import annotations
@@ -26,6 +38,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlparse
 
+from runwell import env
 from runwell.errors import InvalidArgument
 from runwell.store.registry_rules import fully_decoded
 
@@ -138,13 +151,15 @@ def validate_source(
         return _runs(source, parsed.netloc, parsed.path, run_id, model_id, lookup)
     if scheme == "models":
         return _models(source, parsed.netloc, parsed.path, run_id, model_id, lookup)
+    if _admin_allowed(decoded):
+        return Lineage(run_id, model_id)
     proxied = _proxied_path(decoded, scheme)
     if proxied is not None:
-        return _proxied(source, proxied, run_id, model_id, lookup)
+        return _proxied(source, decoded, proxied, run_id, model_id, lookup)
     if scheme in REMOTE_SCHEMES:
         if not parsed.netloc and scheme != "dbfs":  # dbfs:/path has no host by design
             raise _invalid(source, f"A {scheme}:// source needs a bucket or host.")
-        return Lineage(run_id, model_id)
+        return _remote(source, decoded, run_id, model_id, lookup)
     raise _invalid(
         source,
         f"Unsupported scheme '{scheme}:'; expected a run artifact path, runs:/, models:/, "
@@ -242,8 +257,36 @@ def _models(
     )
 
 
+_ADMIN_HINT = (
+    "A version's source must lie in this server's artifact store (the artifact location of "
+    "its run or logged model); an admin can allow other locations with "
+    f"{env.ALLOWED_MODEL_SOURCES}."
+)
+
+
+def _admin_allowed(decoded: str) -> bool:
+    """Whether an admin allowed ``decoded``'s location (RUNWELL_ALLOWED_MODEL_SOURCES)."""
+    source = _normalized(decoded)
+    for prefix in (env.get(env.ALLOWED_MODEL_SOURCES) or "").split(","):
+        prefix = _normalized(prefix.strip())
+        if prefix and urlparse(prefix).netloc and _inside(source, prefix.rstrip("/")):
+            return True
+    return False
+
+
+def _normalized(uri: str) -> str:
+    """``uri`` with its scheme and host in lower case (they are case-insensitive)."""
+    parsed = urlparse(uri)
+    if not parsed.scheme:
+        return uri
+    rest = uri.split("://", 1)[1] if "://" in uri else uri.split(":", 1)[1]
+    host, slash, path = rest.partition("/")
+    return f"{parsed.scheme.lower()}://{host.lower()}{slash}{path}"
+
+
 def _proxied(
     source: str,
+    decoded: str,
     path: str,
     run_id: str | None,
     model_id: str | None,
@@ -256,10 +299,44 @@ def _proxied(
             "A proxied artifact source (mlflow-artifacts:) needs the run_id or model_id it "
             "belongs to.",
         )
+    host = _server_of(decoded)
     for _what, uri in roots:
-        parsed = urlparse(uri)
-        if parsed.scheme == PROXY_SCHEME and _inside(path, parsed.path.strip("/")):
+        root_path = _proxied_path(uri, urlparse(uri).scheme.lower())
+        if root_path is None or not _inside(path, root_path.strip("/")):
+            continue
+        if host is None or host == _server_of(uri):
             return Lineage(run_id, model_id)
+        raise _invalid(
+            source,
+            f"It names the server {host}, but the artifacts of {_what} are on "
+            f"{_server_of(uri) or 'this server'} ('{uri}'): a proxied source is read from "
+            "this server's own artifact store. Use mlflow-artifacts:/<path>. " + _ADMIN_HINT,
+        )
     raise _invalid(
         source, f"It lies outside the artifact root of {' and '.join(w for w, _ in roots)}."
     )
+
+
+def _server_of(uri: str) -> str | None:
+    """The server a proxied URI names (scheme and host), or None for ``mlflow-artifacts:/p``."""
+    parsed = urlparse(uri)
+    if not parsed.netloc:
+        return None
+    scheme = parsed.scheme.lower()
+    return f"{'http' if scheme == PROXY_SCHEME else scheme}://{parsed.netloc.lower()}"
+
+
+def _remote(
+    source: str,
+    decoded: str,
+    run_id: str | None,
+    model_id: str | None,
+    lookup: SourceLookup,
+) -> Lineage:
+    roots = _roots(run_id, model_id, lookup)
+    wanted = _normalized(decoded)
+    for _what, uri in roots:
+        if urlparse(uri).netloc and _inside(wanted, _normalized(uri).rstrip("/")):
+            return Lineage(run_id, model_id)
+    where = " and ".join(w for w, _ in roots) or "the run or logged model (none given)"
+    raise _invalid(source, f"It lies outside the artifact location of {where}. " + _ADMIN_HINT)

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from runwell import env
 from runwell.errors import InvalidArgument
 from runwell.store.protocols import ArtifactRepo, TrackingStore
 
@@ -156,9 +157,12 @@ def artifact_repo(uri: str, tracking_uri: str | None = None) -> ArtifactRepo:
     ):
         from runwell.store.artifacts.http import HttpArtifactRepo
 
+        # The tracking credentials go only to the tracking server's own origin.
+        tracking = tracking_uri or env.get(env.TRACKING_URI)
         if scheme == MLFLOW_ARTIFACTS_SCHEME:
-            return HttpArtifactRepo(resolve_proxied_uri(uri, tracking_uri), root_uri=uri)
-        return HttpArtifactRepo(uri)
+            resolved = resolve_proxied_uri(uri, tracking_uri)
+            return HttpArtifactRepo(resolved, root_uri=uri, tracking_uri=tracking)
+        return HttpArtifactRepo(uri, tracking_uri=tracking)
     path = local_path(uri)
     if path is not None:
         from runwell.store.artifacts.local import LocalArtifactRepo

@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote, urlsplit
 from runwell.entities import FileInfo
 from runwell.errors import InvalidArgument, NotFound
 from runwell.store.artifacts.local import check_relative_path
-from runwell.store.rest.transport import Transport, shared_transport
+from runwell.store.rest.transport import Transport, same_origin, shared_transport
 from runwell.wire import paths
 
 CHUNK = 1 << 20
@@ -51,11 +51,18 @@ class HttpArtifactRepo:
     """Artifacts under ``url`` = ``http(s)://host[/prefix]/api/2.0/mlflow-artifacts/artifacts/<root>``.
 
     ``root_uri`` is what callers see (e.g. the run's ``mlflow-artifacts:/...`` URI); it defaults
-    to ``url``.
+    to ``url``. The tracking credentials go with the requests only when ``url`` is on the
+    origin of ``tracking_uri`` (scheme, host and port): a URL that a run, a logged model or a
+    registered version names never receives them on another host.
     """
 
     def __init__(
-        self, url: str, root_uri: str | None = None, transport: Transport | None = None
+        self,
+        url: str,
+        root_uri: str | None = None,
+        transport: Transport | None = None,
+        *,
+        tracking_uri: str | None = None,
     ) -> None:
         split = urlsplit(url)
         marker = split.path.find(ROUTE)
@@ -67,7 +74,9 @@ class HttpArtifactRepo:
         self.root_uri = root_uri or url
         base = f"{split.scheme}://{split.netloc}{split.path[:marker]}"
         self.root_path = unquote(split.path[marker + len(ROUTE) :]).strip("/")
-        self.transport = transport or shared_transport(base)
+        self.transport = transport or shared_transport(
+            base, credentials=same_origin(base, tracking_uri)
+        )
 
     # ---------------------------------------------------------------- paths
 

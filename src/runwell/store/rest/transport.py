@@ -60,6 +60,24 @@ def auth_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {bearer}"} if bearer else {}
 
 
+def origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) URL, ports made explicit; None for other URLs."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        return None
+    default = 443 if parsed.scheme == "https" else 80
+    return parsed.scheme, parsed.host.lower(), parsed.port or default
+
+
+def same_origin(url: str, other: str | None) -> bool:
+    """Whether ``url`` is on the server of ``other`` (scheme, host and port all equal)."""
+    mine = origin(url)
+    return mine is not None and other is not None and mine == origin(other)
+
+
 def _verify() -> bool | str:
     if env.flag(env.TRACKING_INSECURE_TLS, False):
         return False
@@ -67,12 +85,17 @@ def _verify() -> bool | str:
 
 
 class Transport:
-    """Requests to one server (``base_url`` includes any path prefix), with retries."""
+    """Requests to one server (``base_url`` includes any path prefix), with retries.
+
+    ``credentials``: send the tracking credentials of the environment (``auth_headers``);
+    only a transport to the tracking server's own origin does (``shared_transport``).
+    """
 
     def __init__(
         self,
         base_url: str,
         *,
+        credentials: bool = True,
         timeout: float | None = None,
         max_retries: int | None = None,
         backoff_factor: float | None = None,
@@ -90,7 +113,7 @@ class Transport:
             env.number(env.HTTP_BACKOFF_FACTOR, 0.5) if backoff_factor is None else backoff_factor
         )
         self._client = httpx.Client(
-            headers={"User-Agent": USER_AGENT, **auth_headers()},
+            headers={"User-Agent": USER_AGENT, **(auth_headers() if credentials else {})},
             timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
             verify=_verify(),
@@ -236,10 +259,12 @@ _transports: dict[tuple[str, ...], Transport] = {}
 _lock = threading.Lock()
 
 
-def shared_transport(base_url: str) -> Transport:
-    """The transport for ``base_url`` with the current environment's auth and TLS settings."""
+def shared_transport(base_url: str, *, credentials: bool = True) -> Transport:
+    """The transport for ``base_url`` with the current environment's TLS settings, and its
+    tracking credentials when ``credentials`` (the tracking server's own origin only)."""
     key = (
         base_url.rstrip("/"),
+        str(credentials),
         repr(sorted(auth_headers().items())),
         str(_verify()),
         *(str(env.get(name)) for name in (env.HTTP_TIMEOUT, env.HTTP_MAX_RETRIES)),
@@ -248,7 +273,7 @@ def shared_transport(base_url: str) -> Transport:
     with _lock:
         found = _transports.get(key)
         if found is None:
-            found = _transports[key] = Transport(base_url)
+            found = _transports[key] = Transport(base_url, credentials=credentials)
         return found
 
 
