@@ -156,3 +156,55 @@ def test_current_of_a_database_from_a_newer_runwell(
     upgrade = cli("db", "upgrade", tracking_uri)
     assert upgrade.exit_code == 1
     assert "written by a newer runwell" in upgrade.stderr
+
+
+_WRITER = """
+import sys, time
+import runwell
+from runwell.entities import Metric
+
+client = runwell.RunwellClient(sys.argv[1])
+run_id = client.create_run(client.create_experiment("busy")).info.run_id
+print(run_id, flush=True)
+step = 0
+while True:
+    points = [Metric(key="m", value=1.0, timestamp=1, step=s) for s in range(step, step + 500)]
+    client.log_batch(run_id, metrics=points)
+    step += 500
+"""
+
+
+def test_backup_while_a_writer_runs_is_consistent(tracking_uri: str, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from runwell.store.sql.backup import backup_sqlite
+    from runwell.store.sqlite_driver import dbapi
+
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, tracking_uri], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout is not None
+        run_id = writer.stdout.readline().strip()
+        time.sleep(1.0)
+        copies = [
+            backup_sqlite(Path(tracking_uri.removeprefix("sqlite:///")), tmp_path / f"b{i}.db")
+            for i in range(3)
+        ]
+    finally:
+        writer.kill()
+        writer.communicate()
+    counts = []
+    for copy in copies:
+        connection = dbapi().connect(str(copy.path))
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        connection.close()
+        points = runwell.RunwellClient(f"sqlite:///{copy.path}").get_metric_history(run_id, "m")
+        # Whole batches only, in order: a snapshot between two commits.
+        assert len(points) % 500 == 0
+        assert [p.step for p in points] == list(range(len(points)))
+        counts.append(len(points))
+    assert counts == sorted(counts) and counts[-1] > 0

@@ -20,6 +20,7 @@ from runwell.cli import main
 from runwell.entities import RunStatus
 from runwell.store.sql.tracking import SqlTrackingStore
 from tests.offline.server_process import Restartable
+from tests.reliability.stress import integrity
 
 
 @pytest.fixture
@@ -35,6 +36,8 @@ def server(tmp_path: Path) -> Iterator[Restartable]:
 
 
 def _server_history(server: Restartable, run_id: str, key: str) -> list[int]:
+    """The steps the server's database holds, after SQLite says the file is intact."""
+    assert integrity(server.db) == "ok"
     store = SqlTrackingStore(f"sqlite:///{server.db}", "mlflow-artifacts:")
     try:
         return [m.step for m in store.get_metric_history(run_id, key).items]

@@ -49,3 +49,44 @@ def test_sigterm_leaves_every_row_in_the_database_file(tmp_path: Path, workers: 
     store = SqlTrackingStore(f"sqlite:///{copy}", "mlflow-artifacts:")
     steps = [m.step for m in store.get_metric_history(run_id, "m").items]
     assert steps == list(range(30_000))
+
+
+_FLUENT_SCRIPT = """
+import sys
+import runwell
+from runwell.entities import Metric
+
+runwell.set_tracking_uri(sys.argv[1])
+with runwell.start_run() as run:
+    client = runwell.RunwellClient()
+    for start in range(0, 20_000, 1000):
+        steps = range(start, start + 1000)
+        points = [Metric(key="m", value=float(s), timestamp=1, step=s) for s in steps]
+        client.log_batch(run.info.run_id, metrics=points)
+print(run.info.run_id)
+"""
+
+
+@pytest.mark.slow
+def test_a_fluent_process_that_exits_leaves_the_file_self_contained(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "runwell.db"
+    done = subprocess.run(
+        [sys.executable, "-c", _FLUENT_SCRIPT, f"sqlite:///{db}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.strip()
+    wal = db.with_name("runwell.db-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    copy = tmp_path / "copy" / "runwell.db"
+    copy.parent.mkdir()
+    shutil.copyfile(db, copy)
+    store = SqlTrackingStore(f"sqlite:///{copy}", "file:///unused")
+    assert len(store.get_metric_history(run_id, "m").items) == 20_000
+    assert store.get_run(run_id).info.status.name == "FINISHED"
