@@ -1,4 +1,10 @@
-"""Entities: frozen value objects that do no I/O."""
+"""Entities: frozen value objects that do no I/O.
+
+The ones users build by hand (Metric, Param, the tags, Dataset, DatasetInput, InputTag,
+RegisteredModelAlias, ModelInput/ModelOutput) take MLflow's positional order as well as
+keywords, so MLflow scripts' ``Metric("loss", 0.5, ts, 0)`` runs unchanged; the larger
+records (runs, experiments, versions) are keyword-only.
+"""
 
 from runwell.entities.dataset import Dataset, DatasetInput, InputTag
 from runwell.entities.experiment import Experiment

@@ -60,7 +60,7 @@ class LoggedModelStatus(enum.IntEnum):
         raise InvalidArgument(f"Invalid logged model status {value!r}: expected one of {names}.")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class LoggedModelTag:
     """A mutable key/value annotation of a logged model (``mlflow.*`` keys are system tags)."""
 
@@ -68,7 +68,7 @@ class LoggedModelTag:
     value: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class LoggedModelParam:
     """A parameter of a logged model; like a run's, its value does not change once logged."""
 

@@ -60,7 +60,7 @@ class ModelVersionStatus(enum.IntEnum):
         )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class RegisteredModelTag:
     """A key/value annotation of a registered model."""
 
@@ -68,7 +68,7 @@ class RegisteredModelTag:
     value: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class ModelVersionTag:
     """A key/value annotation of one model version."""
 
@@ -76,7 +76,7 @@ class ModelVersionTag:
     value: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class RegisteredModelAlias:
     """``alias`` points at ``version`` (a decimal string, as on the wire)."""
 

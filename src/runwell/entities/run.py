@@ -75,14 +75,14 @@ class RunData:
     tag_dict = tags
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class ModelInput:
     """A logged model a run consumed."""
 
     model_id: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class ModelOutput:
     """A logged model a run produced, at a step."""
 

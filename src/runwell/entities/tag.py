@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class RunTag:
     """A tag on a run (``mlflow.*`` keys are system tags)."""
 
@@ -13,7 +13,7 @@ class RunTag:
     value: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class ExperimentTag:
     """A tag on an experiment."""
 
