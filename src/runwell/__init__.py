@@ -26,6 +26,7 @@ from runwell.tracking.fluent import (
     enable_system_metrics_logging,
     end_run,
     flush,
+    flush_artifact_async_logging,
     flush_async_logging,
     get_experiment,
     get_experiment_by_name,
@@ -52,6 +53,7 @@ from runwell.tracking.fluent import (
 )
 from runwell.tracking.fluent_artifacts import (
     get_artifact_uri,
+    load_table,
     log_artifact,
     log_artifacts,
     log_dict,
@@ -123,6 +125,7 @@ __all__ = [
     "end_run",
     "finalize_logged_model",
     "flush",
+    "flush_artifact_async_logging",
     "flush_async_logging",
     "get_artifact_uri",
     "get_experiment",
@@ -136,6 +139,7 @@ __all__ = [
     "is_tracking_uri_set",
     "last_active_run",
     "last_logged_model",
+    "load_table",
     "log_artifact",
     "log_artifacts",
     "log_dict",

@@ -41,7 +41,7 @@ from runwell.store import uri as uris
 from runwell.store import validation
 from runwell.store.artifacts.local import check_relative_path
 from runwell.store.protocols import ArtifactRepo, TrackingStore
-from runwell.tracking import artifact_formats, async_logging
+from runwell.tracking import artifact_formats, async_logging, tables
 from runwell.tracking.logged_models_client import LoggedModelClientMixin
 from runwell.tracking.registry_client import RegistryClientMixin
 
@@ -420,6 +420,16 @@ class RunwellClient(LoggedModelClientMixin, RegistryClientMixin):
         if entry not in logged:
             logged.append(entry)
             self.set_tag(run_id, LOGGED_ARTIFACTS_TAG, json.dumps(logged))
+
+    def load_table(
+        self,
+        experiment_id: str,
+        artifact_file: str,
+        run_ids: Sequence[str] | None = None,
+        extra_columns: Sequence[str] | None = None,
+    ) -> Any:
+        """The rows of a ``log_table`` table from the experiment's runs, as one DataFrame."""
+        return tables.load_table(self, experiment_id, artifact_file, run_ids, extra_columns)
 
     def list_artifacts(self, run_id: str, path: str | None = None) -> list[FileInfo]:
         return self.artifact_repo_for_run(run_id).list_artifacts(path)

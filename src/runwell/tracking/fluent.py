@@ -161,6 +161,11 @@ def flush_async_logging() -> None:
     async_logging.flush_all()
 
 
+def flush_artifact_async_logging() -> None:
+    """Wait until artifacts logged in the background are stored (``flush``; MLflow's name)."""
+    async_logging.flush_all()
+
+
 def _batching(synchronous: bool | None, client: RunwellClient) -> bool:
     if synchronous is not None:
         return not synchronous

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from runwell.errors import InvalidArgument
 from runwell.store import validation
-from runwell.tracking.fluent import _client, _run_id
+from runwell.tracking.fluent import _client, _run_id, current_experiment_id
 
 
 def log_artifact(
@@ -56,6 +57,16 @@ def log_image(
 
 def log_table(data: Any, artifact_file: str, run_id: str | None = None) -> None:
     _client().log_table(_run_id(run_id), data, artifact_file)
+
+
+def load_table(
+    artifact_file: str,
+    run_ids: Sequence[str] | None = None,
+    extra_columns: Sequence[str] | None = None,
+) -> Any:
+    """A table logged with ``log_table``, from every run of the current experiment that logged
+    it (or the ``run_ids`` given), as one DataFrame; ``extra_columns`` adds run fields."""
+    return _client().load_table(current_experiment_id(), artifact_file, run_ids, extra_columns)
 
 
 def get_artifact_uri(artifact_path: str | None = None) -> str:

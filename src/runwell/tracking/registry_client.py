@@ -155,6 +155,13 @@ class RegistryClientMixin:
             name, version, stage, archive_existing_versions
         )
 
+    def get_model_version_stages(self, name: str, version: str | int) -> list[str]:
+        """The stages a version may be moved to (MLflow's: the same four for every version)."""
+        from runwell.entities.registry import STAGES
+
+        self.get_model_version(name, version)  # NotFound for an unknown version, as MLflow
+        return list(STAGES)
+
     def delete_model_version(self, name: str, version: str | int) -> None:
         self.registry_store.delete_model_version(name, version)
 
