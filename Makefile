@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MLFLOW_VENV := .venv-mlflow
+# runwell alone (make run), with the example's libraries (make demo), with the test set (make test).
+CORE_STAMP := $(VENV)/.installed-core
+DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed
 MLFLOW_STAMP := $(MLFLOW_VENV)/.installed
 # uv ignores pip's configuration; where the machine keeps local wheels (the CPU build of torch),
@@ -11,9 +14,17 @@ FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 
 .PHONY: run demo test test-fast test-slow lint bench env mlflow-env clean fuzz load stress
 
-$(STAMP): pyproject.toml
+$(CORE_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
+	$(BIN)/uv pip install --python $(BIN)/python -q --compile-bytecode $(FIND_LINKS) -e .
+	touch $(CORE_STAMP)
+
+$(DEMO_STAMP): $(CORE_STAMP)
+	$(BIN)/uv pip install --python $(BIN)/python -q --compile-bytecode $(FIND_LINKS) -e '.[examples]'
+	touch $(DEMO_STAMP)
+
+$(STAMP): $(CORE_STAMP)
 	$(BIN)/uv pip install --python $(BIN)/python -q --compile-bytecode $(FIND_LINKS) -e '.[test]'
 	touch $(STAMP)
 
@@ -32,11 +43,11 @@ mlflow-env: $(MLFLOW_STAMP)
 
 # The tracking server on http://127.0.0.1:5000: runs in ./runwell.db, artifacts in
 # ./runwell-artifacts (Ctrl-C stops it). `make demo`, in another terminal, logs into it.
-run: $(STAMP)
+run: $(CORE_STAMP)
 	$(BIN)/runwell server --host 127.0.0.1 --port 5000 \
 		--backend-store-uri sqlite:///runwell.db --artifacts-destination ./runwell-artifacts
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	RUNWELL_TRACKING_URI=http://127.0.0.1:5000 $(BIN)/python examples/quickstart.py
 
 test: $(STAMP) $(MLFLOW_STAMP)
