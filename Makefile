@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MLFLOW_VENV := .venv-mlflow
-# runwell alone (make run), with the example's libraries (make demo), with the test set (make test).
+# runwell alone (make run: no bytecode compilation up front, it serves sooner), with the
+# example's libraries (make demo), with the test set (make test).
 CORE_STAMP := $(VENV)/.installed-core
 DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed
@@ -17,7 +18,7 @@ FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 $(CORE_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
-	$(BIN)/uv pip install --python $(BIN)/python -q --compile-bytecode $(FIND_LINKS) -e .
+	$(BIN)/uv pip install --python $(BIN)/python -q $(FIND_LINKS) -e .
 	touch $(CORE_STAMP)
 
 $(DEMO_STAMP): $(CORE_STAMP)
