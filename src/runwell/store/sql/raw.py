@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from runwell.errors import AlreadyExists, InvalidArgument, RunwellError, Unavailable
 from runwell.store.sql.checkpointer import Checkpointer
 from runwell.store.sql.engine import sqlite_on_connect, sqlite_writer
+from runwell.store.sql.writer_lock import writer_lock
 
 T = TypeVar("T")
 
@@ -56,11 +57,10 @@ class RawConnections:
         self._operational_error = dbapi.OperationalError
         self._database_error = dbapi.DatabaseError
         # Held from BEGIN to COMMIT: one writer per file, across threads and processes.
-        self.write_lock = sqlite_writer(engine)
-        database = engine.url.database
+        self.write_lock = sqlite_writer(engine) if self.dialect == "sqlite" else writer_lock(None)
         self.checkpointer = (
-            Checkpointer(os.path.abspath(database), self.write_lock)
-            if self.dialect == "sqlite" and database
+            Checkpointer(os.path.abspath(engine.url.database or ""), self.write_lock)
+            if self.dialect == "sqlite"
             else None
         )
 
