@@ -8,6 +8,11 @@ brought to the form the store uses (``"007"`` is experiment ``"7"``, a model nam
 URL-decoded). A check whose resource does not exist passes: the handler then answers 404
 without doing anything.
 
+A write that stores a reference the UI renders by name needs READ on what it names: a run's
+``mlflow.parentRunId`` tag (``runs/create``, ``set-tag``, ``log-batch``), a logged model's
+``source_run_id``, the logged models of ``runs/log-inputs`` and ``runs/outputs``. Without it,
+linking to someone's private run would show its name to the one who linked it.
+
 Runs and logged models never move between experiments, so their experiment is remembered
 (a bounded map) after the first lookup.
 """
@@ -25,9 +30,12 @@ from runwell.server.artifact_paths import safe_artifact_path
 from runwell.server.auth.rules import After, Check, Rule, Target
 from runwell.store import registry_rules, validation
 from runwell.store.sql.auth import SqlAuthStore
+from runwell.wire.codec import key_values_from_json
 from runwell.wire.fields import Fields
+from runwell.wire.logged_model import model_inputs_from_json
 
 EXPERIMENT, MODEL = ResourceType.EXPERIMENT, ResourceType.REGISTERED_MODEL
+PARENT_TAG = "mlflow.parentRunId"
 _OWNER_CACHE_LIMIT = 100_000
 
 
@@ -42,6 +50,24 @@ def model_key(name: str) -> str:
 
 def experiment_key(experiment_id: str) -> str:
     return validation.experiment_id(experiment_id)
+
+
+def run_tags(fields: Fields) -> list[tuple[str, str]]:
+    """The run tags a request sets, read as the handlers read them: ``tags`` (runs/create,
+    log-batch) and ``key``/``value`` (set-tag)."""
+    pairs = key_values_from_json(fields.raw("tags"), "tags")
+    key = fields.text("key")
+    if key:
+        pairs.append((key, fields.text("value") or ""))
+    return pairs
+
+
+def _is_run_id(value: str) -> bool:
+    try:
+        validation.run_id(value)
+    except InvalidArgument:
+        return False
+    return True
 
 
 class Authorizer:
@@ -87,6 +113,13 @@ class Authorizer:
         for name in rule.admin_fields:
             if fields.raw(name) not in (None, ""):
                 raise denied(f"Only an admin may set '{name}' on this server.")
+        if rule.admin_tags:
+            for key, _value in run_tags(fields):
+                if key in rule.admin_tags:
+                    raise denied(
+                        f"Only an admin may set the tag '{key}': it is set to the signed-in "
+                        "user when the run is created."
+                    )
         for check in rule.checks:
             self._check(user, check, fields)
 
@@ -101,7 +134,16 @@ class Authorizer:
             for experiment_id in sorted(set(owners.values())):
                 self.require(user, EXPERIMENT, experiment_id, needed)
             return
-        if target is Target.RUN:
+        if target is Target.PARENT_RUN:
+            for key, tag_value in run_tags(fields):
+                if key == PARENT_TAG and tag_value and _is_run_id(tag_value):
+                    self._require_owner(user, "run", tag_value, needed)
+            return
+        if target is Target.MODEL_LINKS:
+            for link in model_inputs_from_json(fields.raw(check.field), check.field):
+                self._require_owner(user, "model", link.model_id, needed)
+            return
+        if target is Target.RUN and check.field == "run_id":
             value = fields.text("run_id") or fields.text("run_uuid")
         else:
             value = fields.text(check.field)
@@ -116,7 +158,8 @@ class Authorizer:
         elif target is Target.REGISTERED_MODEL:
             self.require(user, MODEL, model_key(value), needed)
         elif target is Target.RUN:
-            self._require_owner(user, "run", value, needed)
+            if check.field == "run_id" or _is_run_id(value):  # else the handler refuses it
+                self._require_owner(user, "run", value, needed)
         elif target is Target.LOGGED_MODEL:
             self._require_owner(user, "model", value, needed)
         elif target is Target.ARTIFACT:

@@ -136,8 +136,13 @@ def _self_or_admin(call: Call, username: str) -> None:
         raise denied("Only an admin may do this for another user.")
 
 
+def _username(fields: Fields) -> str:
+    """The ``username`` field in the form names are stored in (passwords.py)."""
+    return passwords.canonical_username(fields.required_text("username"))
+
+
 def _target(call: Call, fields: Fields) -> User:
-    return call.service.store.get_user(fields.required_text("username"))
+    return call.service.store.get_user(_username(fields))
 
 
 # ---------------------------------------------------------------- users
@@ -158,7 +163,7 @@ def create_user_route(call: Call, fields: Fields) -> Json:
 @auth_rpc("/mlflow/users/get", ("GET",))
 def get_user(call: Call, fields: Fields) -> Json:
     """A user with their grants (yourself, or anyone for an admin)."""
-    username = fields.required_text("username")
+    username = _username(fields)
     _self_or_admin(call, username)
     user = call.service.store.get_user(username)
     return {"user": user_to_json(user, call.service.store.grants(user_id=user.id))}
@@ -181,7 +186,7 @@ def list_users(call: Call, fields: Fields) -> Json:
 @auth_rpc("/mlflow/users/update-password", ("PATCH",))
 def update_password(call: Call, fields: Fields) -> Json:
     """Change a password (yourself, or anyone for an admin); sessions of that user end."""
-    username = fields.required_text("username")
+    username = _username(fields)
     _self_or_admin(call, username)
     hashed = passwords.hash_password(fields.required_text("password"))
     user = call.service.store.set_password_hash(username, hashed)
@@ -192,7 +197,7 @@ def update_password(call: Call, fields: Fields) -> Json:
 @auth_rpc("/mlflow/users/update-admin", ("PATCH",))
 def update_admin(call: Call, fields: Fields) -> Json:
     """Make a user an admin or take it away (admins only; the last admin stays)."""
-    username = fields.required_text("username")
+    username = _username(fields)
     is_admin = fields.boolean("is_admin")
     store = call.service.store
     target = store.get_user(username)
@@ -207,7 +212,7 @@ def update_admin(call: Call, fields: Fields) -> Json:
 def delete_user(call: Call, fields: Fields) -> Json:
     """Delete a user with their tokens and grants (admins only; not the last admin)."""
     store = call.service.store
-    target = store.get_user(fields.required_text("username"))
+    target = store.get_user(_username(fields))
     if target.is_admin and store.count_admins() <= 1:
         raise InvalidArgument("The last admin cannot be deleted.")
     store.delete_user(target.username)
@@ -307,7 +312,7 @@ def revoke_token(call: Call, fields: Fields) -> Json:
     token_id = fields.int64("token_id", required=True)
     assert token_id is not None
     owner = call.user
-    username = fields.text("username")
+    username = passwords.canonical_username(fields.text("username") or "")
     if username and username != owner.username:
         _self_or_admin(call, username)
         owner = call.service.store.get_user(username)

@@ -7,8 +7,10 @@ MLflow client sends Basic credentials on every request. Changes made through thi
 (a new password, a revoked token, a sign-out) clear the cache at once; other worker
 processes notice within the TTL.
 
-Failed sign-ins are counted per username: past ``MAX_FAILURES`` within ``FAILURE_WINDOW_S``
-that name is refused for the rest of the window without checking the password.
+Every password check goes through the sign-in throttle (throttle.py: back-off per client
+address and per account and address, counted in the database). The username is brought to
+its canonical form first; a name that could not exist (surrounding whitespace, ``:``,
+control characters) never reaches the database and counts as a failure of the address.
 """
 
 from __future__ import annotations
@@ -24,11 +26,10 @@ from dataclasses import dataclass
 from runwell.entities.auth import User
 from runwell.errors import ErrorCode, RunwellError
 from runwell.server.auth import passwords
+from runwell.server.auth.throttle import SignInThrottle
 from runwell.store.sql.auth import SqlAuthStore, now_ms
 
 CACHE_TTL_S = 10.0
-MAX_FAILURES = 10
-FAILURE_WINDOW_S = 60.0
 SESSION_COOKIE = "runwell_session"
 _CACHE_LIMIT = 10_000
 
@@ -64,8 +65,8 @@ class Authenticator:
         self.store = store
         self._salt = secrets.token_bytes(16)
         self._cache: dict[str, tuple[float, Identity]] = {}
-        self._failures: dict[str, list[float]] = {}
         self._lock = threading.Lock()
+        self.throttle = SignInThrottle(store.throttle)
 
     def _key(self, credential: str) -> str:
         return hashlib.sha256(
@@ -84,10 +85,13 @@ class Authenticator:
             return None
         return hit[1]
 
-    def identify(self, authorization: str | None, cookie: str | None) -> Identity | None:
-        """The caller, None when no credential was sent; a bad one raises 401."""
+    def identify(
+        self, authorization: str | None, cookie: str | None, address: str | None = None
+    ) -> Identity | None:
+        """The caller (from client ``address``), None when no credential was sent; a bad one
+        raises 401, a throttled sign-in 429."""
         if authorization:
-            identity = self._from_header(authorization)
+            identity = self._from_header(authorization, address)
             credential = authorization
         else:
             session = cookie_value(cookie, SESSION_COOKIE)
@@ -113,13 +117,13 @@ class Authenticator:
                 for key in [k for k, (_, i) in self._cache.items() if i.user.id == user_id]:
                     del self._cache[key]
 
-    def _from_header(self, authorization: str) -> Identity:
+    def _from_header(self, authorization: str, address: str | None) -> Identity:
         scheme, _, value = authorization.strip().partition(" ")
         scheme = scheme.lower()
         value = value.strip()
         if scheme == "basic":
             username, password = _basic(value)
-            return Identity(user=self.check_password(username, password), via="basic")
+            return Identity(user=self.check_password(username, password, address), via="basic")
         if scheme == "bearer" and value:
             user = self.store.user_for_token(passwords.digest(value), now_ms())
             if user is None:
@@ -133,34 +137,18 @@ class Authenticator:
             raise unauthenticated("Your session has ended; sign in again.")
         return Identity(user=user, via="session", session_id=session)
 
-    def check_password(self, username: str, password: str) -> User:
-        """The user whose password this is; 401 otherwise (also while throttled)."""
-        self._refuse_if_throttled(username)
-        found = self.store.password_hash(username) if username else None
+    def check_password(self, username: str, password: str, address: str | None = None) -> User:
+        """The user whose password this is, signing in from client ``address``; 401
+        otherwise, 429 (``throttle.Throttled``) while the throttle holds the attempt back."""
+        name = passwords.canonical_username(username)
+        valid = passwords.username_problem(name) is None
+        attempt = self.throttle.check(name if valid else None, address)
+        found = self.store.password_hash(name) if valid else None
         if not passwords.verify_password(found[1] if found else None, password) or not found:
-            self._count_failure(username)
+            self.throttle.failed(attempt)
             raise unauthenticated("Invalid username or password.")
-        with self._lock:
-            self._failures.pop(username, None)
+        self.throttle.succeeded(attempt)
         return found[0]
-
-    def _refuse_if_throttled(self, username: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._failures.get(username, []) if t > now - FAILURE_WINDOW_S]
-            if recent:
-                self._failures[username] = recent
-            else:
-                self._failures.pop(username, None)
-        if len(recent) >= MAX_FAILURES:
-            wait = int(recent[0] + FAILURE_WINDOW_S - now) + 1
-            raise unauthenticated(f"Too many failed sign-ins for this user; try again in {wait} s.")
-
-    def _count_failure(self, username: str) -> None:
-        with self._lock:
-            if len(self._failures) >= _CACHE_LIMIT:
-                self._failures.clear()
-            self._failures.setdefault(username, []).append(time.monotonic())
 
 
 def _basic(value: str) -> tuple[str, str]:

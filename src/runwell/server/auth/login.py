@@ -5,7 +5,8 @@ A successful sign-in stores a new session (its SHA-256 only) and sets the
 that changes state must also carry the page's CSRF token: the UI's ``CsrfGuard`` checks that
 for every cookie-carrying request. ``next`` is followed only when it is a path on this
 server, never another site. Every failure reads the same ("Invalid username or password"),
-and the throttle of identity.py applies.
+and the sign-in throttle (throttle.py) applies: a held-back attempt is a 429 page with
+``Retry-After``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from runwell.server.auth import passwords
 from runwell.server.auth.api import service_of
 from runwell.server.auth.identity import SESSION_COOKIE, Identity
 from runwell.server.auth.service import AuthService
+from runwell.server.auth.throttle import Throttled
 from runwell.server.request import read_body
 from runwell.store.sql.auth import now_ms
 
@@ -101,8 +103,8 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https" or forwarded.lower() == "https"
 
 
-def _sign_in(service: AuthService, username: str, password: str) -> str:
-    user = service.authenticator.check_password(username, password)
+def _sign_in(service: AuthService, username: str, password: str, address: str | None) -> str:
+    user = service.authenticator.check_password(username, password, address)
     session = passwords.new_session_id()
     expires = now_ms() + service.session_ttl_ms
     service.store.create_session(user.id, passwords.digest(session), expires)
@@ -115,10 +117,15 @@ async def login(request: Request) -> Response:
     home = _prefix(request) + "/"
     next_path = safe_next(form.get("next"), home)
     service = service_of(request)
+    address = request.client.host if request.client else None
     try:
         session = await run_in_threadpool(
-            _sign_in, service, form.get("username", ""), form.get("password", "")
+            _sign_in, service, form.get("username", ""), form.get("password", ""), address
         )
+    except Throttled as exc:
+        page = _page(request, next_path, exc.message, status=exc.http_status)
+        page.headers["Retry-After"] = str(exc.retry_after_s)
+        return page
     except RunwellError as exc:
         return _page(request, next_path, exc.message, status=401)
     response = RedirectResponse(next_path, status_code=303, headers={"Cache-Control": "no-store"})

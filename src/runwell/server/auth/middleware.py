@@ -7,8 +7,10 @@ to ``/login`` instead), refuse admin routes to others, then run the rule's check
 signed in by the session cookie is a cookie-carrying request, so the UI's ``CsrfGuard``
 (outside this layer) has already demanded its CSRF token when it changes state. Checks
 that need the request's fields read the body once, hand it on unchanged, and parse it
-exactly as the handler does. A rule with an after-hook gets the handler's answer
-before it is sent: creators get MANAGE, searches lose what the caller may not read.
+exactly as the handler does. A rule with ``author`` (``runs/create``) has the body rewritten
+for non-admins so that the run's author is the signed-in user (author.py). A rule with an
+after-hook gets the handler's answer before it is sent: creators get MANAGE, searches lose
+what the caller may not read.
 
 Only ``create_app(..., auth=...)`` installs this layer: without ``--auth`` nothing here runs.
 """
@@ -27,10 +29,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runwell.errors import ErrorCode, RunwellError
 from runwell.server.auth.access import denied
+from runwell.server.auth.author import authored_body, with_content_length
 from runwell.server.auth.identity import Identity, unauthenticated
 from runwell.server.auth.routes import RouteRules
 from runwell.server.auth.rules import Access, After, Rule, Target
 from runwell.server.auth.service import AuthService
+from runwell.server.auth.throttle import Throttled
 from runwell.server.auth.visibility import IDENTITY_KEY
 from runwell.server.errors import envelope
 from runwell.server.request import MAX_JSON_BODY, request_fields
@@ -57,20 +61,33 @@ def _error(exc: RunwellError) -> Response:
     if exc.code is ErrorCode.UNAUTHENTICATED:
         # Bearer, not Basic: a Basic challenge makes browsers pop up their own dialog.
         response.headers["WWW-Authenticate"] = 'Bearer realm="runwell"'
+    if isinstance(exc, Throttled):
+        response.headers["Retry-After"] = str(exc.retry_after_s)
     return response
 
 
-def _replay(body: bytes) -> Receive:
+def _replay(body: bytes, then: Receive | None = None) -> Receive:
+    """A receive that hands out ``body`` (already read) once, then waits on ``then`` (the
+    connection's own receive: it reports the real disconnect). A streamed response listens
+    for the disconnect while it sends, so answering "disconnected" at once would cut every
+    download short."""
     sent = False
 
     async def receive() -> Message:
         nonlocal sent
         if sent:
+            if then is not None:
+                return await then()
             return {"type": "http.disconnect"}
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
     return receive
+
+
+def _client_host(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return str(client[0]) if client else None
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:
@@ -160,9 +177,12 @@ class AuthMiddleware:
                 fields = ui_fields(scope, rule, found.params)
             elif (checked and rule.reads_fields) or rule.after in _FIELD_HOOKS:
                 body = await _read_body(receive, self.max_body)
-                receive = _replay(body)
                 check_scope = {**scope, "path_params": found.params}
                 fields = await request_fields(Request(check_scope, _replay(body)))
+                if rule.author and not user.is_admin:
+                    body = authored_body(body, user.username)
+                    scope = with_content_length(scope, len(body))
+                receive = _replay(body, receive)
             elif checked:
                 fields = Fields(dict(found.params))
             if checked and fields is not None:
@@ -181,7 +201,9 @@ class AuthMiddleware:
         authenticator = self.service.authenticator
         identity = authenticator.cached(authorization, cookie)
         if identity is None:
-            identity = await run_in_threadpool(authenticator.identify, authorization, cookie)
+            identity = await run_in_threadpool(
+                authenticator.identify, authorization, cookie, _client_host(scope)
+            )
         if identity is None:
             raise unauthenticated(
                 "Authentication required: send HTTP Basic credentials or a bearer access "

@@ -7,7 +7,12 @@
   same without the prefix. Only their SHA-256 is stored; with that much entropy a slow hash
   adds nothing, and the fast one lets a request find its token by indexed equality.
 - Usernames are 1 to 256 printable characters without ``:`` (HTTP Basic splits on it) and
-  without surrounding blanks; passwords are ``MIN_PASSWORD_LENGTH`` to 1024 characters.
+  without leading or trailing whitespace, kept in Unicode NFC: a name is brought to NFC when
+  it is created and when someone signs in with it, then compared exactly (case included;
+  store/sql/auth.py compares in Python, so MySQL's PAD SPACE collations cannot make
+  ``"bob "`` match ``bob``). A name that differs from an existing one only by case is refused
+  at creation, so ``Admin`` cannot pass for ``admin``. Passwords are
+  ``MIN_PASSWORD_LENGTH`` to 1024 characters.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import hashlib
 import hmac
 import secrets
 import threading
+import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -39,17 +45,35 @@ def _dummy_hash() -> str:
     return _dummy[0]
 
 
-def check_username(username: object) -> str:
+def canonical_username(username: str) -> str:
+    """The one form a username is stored and compared in (Unicode NFC)."""
+    return unicodedata.normalize("NFC", username)
+
+
+def username_problem(username: object) -> str | None:
+    """Why ``username`` (already in NFC) cannot be a username; None when it can."""
     if not isinstance(username, str) or not username:
-        raise InvalidArgument("Missing value for required parameter 'username'.")
+        return "Missing value for required parameter 'username'."
     if len(username) > MAX_USERNAME_LENGTH:
-        raise InvalidArgument(f"Username is longer than {MAX_USERNAME_LENGTH} characters.")
-    if username != username.strip() or ":" in username or not username.isprintable():
-        raise InvalidArgument(
-            "Invalid username: use printable characters without ':' and without leading or "
-            "trailing blanks."
+        return f"Invalid value for 'username': longer than {MAX_USERNAME_LENGTH} characters."
+    if username != username.strip():
+        return "Invalid value for 'username': it may not start or end with whitespace."
+    if ":" in username or not username.isprintable():
+        return (
+            "Invalid value for 'username': use printable characters without ':' (no control "
+            "or invisible characters)."
         )
-    return username
+    return None
+
+
+def check_username(username: object) -> str:
+    """The canonical form of a new username; InvalidArgument (400) naming the field."""
+    name = canonical_username(username) if isinstance(username, str) else username
+    problem = username_problem(name)
+    if problem is not None:
+        raise InvalidArgument(problem)
+    assert isinstance(name, str)
+    return name
 
 
 def check_password(password: object) -> str:

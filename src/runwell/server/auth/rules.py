@@ -16,6 +16,10 @@ permission needed and the field holding its id (read exactly as the handler read
 
 ``after`` names work done once the handler succeeded: grant MANAGE to a creator, filter a
 search answer down to what the caller may read, move grants along with a renamed model.
+``admin_tags`` names run tags only an admin may set (``mlflow.user``); ``author`` makes the
+signed-in user the author of a new run (author.py). A write that stores a reference to
+another run or logged model checks READ on it (``PARENT_RUN``, ``MODEL_LINKS``, ``RUN`` on
+``source_run_id``).
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ class Target(enum.Enum):
     REGISTERED_MODEL = "registered_model"  # a registered model's name
     ARTIFACT = "artifact"  # a proxied artifact path: <experiment id>/...
     SOURCE = "source"  # a model version source: runs:/<run id>/..., models:/m-<id>
+    # References a write stores and pages render by name (so READ on what they name):
+    PARENT_RUN = "parent_run"  # the mlflow.parentRunId tag (in `tags`, or set-tag key/value)
+    MODEL_LINKS = "model_links"  # logged model ids in `models` objects (log-inputs, outputs)
 
 
 class After(enum.Enum):
@@ -80,11 +87,21 @@ class Rule:
     # How the route reads its query: "fields" (wire.fields, as every RPC) or "ui" (the web
     # UI's queries.py: first value, stripped; lists repeated or comma-separated).
     reader: str = "fields"
+    # Run tags only an admin may set (set-tag key/value, `tags` of log-batch).
+    admin_tags: tuple[str, ...] = ()
+    # runs/create: for non-admins the author (user_id, the mlflow.user tag) becomes the
+    # signed-in user (author.py).
+    author: bool = False
 
     @property
     def reads_fields(self) -> bool:
         """Whether a check needs the request's fields (not only its path parameters)."""
-        return bool(self.admin_fields) or any(c.field not in self.path_params for c in self.checks)
+        return (
+            bool(self.admin_fields)
+            or bool(self.admin_tags)
+            or self.author
+            or any(c.field not in self.path_params for c in self.checks)
+        )
 
 
 PUBLIC_RULE = Rule(access=Access.PUBLIC)
@@ -167,20 +184,27 @@ api("POST", paths.EXPERIMENTS_SET_TAG, experiment(EDIT))
 api("POST", paths.EXPERIMENTS_DELETE_TAG, experiment(EDIT))
 
 # ---------------------------------------------------------------- runs and metrics
-api("POST", paths.RUNS_CREATE, experiment(EDIT))
+_RUN_EDIT = Check(Target.RUN, EDIT, "run_id")
+_PARENT = Check(Target.PARENT_RUN, READ, "tags")
+_AUTHOR_TAG = ("mlflow.user",)
+api(
+    "POST",
+    paths.RUNS_CREATE,
+    Rule(checks=(Check(Target.EXPERIMENT, EDIT, "experiment_id"), _PARENT), author=True),
+)
 for _path in (
     paths.RUNS_UPDATE,
     paths.RUNS_LOG_METRIC,
     paths.RUNS_LOG_PARAMETER,
-    paths.RUNS_SET_TAG,
     paths.RUNS_DELETE_TAG,
-    paths.RUNS_LOG_BATCH,
-    paths.RUNS_LOG_INPUTS,
-    paths.RUNS_OUTPUTS,
     paths.RUNS_LOG_MODEL,
     "/mlflow/artifacts/presigned-upload-url",
 ):
     api("POST", _path, run(EDIT))
+for _path in (paths.RUNS_SET_TAG, paths.RUNS_LOG_BATCH):
+    api("POST", _path, Rule(checks=(_RUN_EDIT, _PARENT), admin_tags=_AUTHOR_TAG))
+for _path in (paths.RUNS_LOG_INPUTS, paths.RUNS_OUTPUTS):
+    api("POST", _path, Rule(checks=(_RUN_EDIT, Check(Target.MODEL_LINKS, READ, "models"))))
 api("POST", paths.RUNS_DELETE, run(MANAGE))
 api("POST", paths.RUNS_RESTORE, run(MANAGE))
 api("GET", paths.RUNS_GET, run(READ))
@@ -205,7 +229,16 @@ api("GET", paths.ARTIFACTS_LIST, run(READ))
 root("GET", "/get-artifact", run(READ))
 
 # ---------------------------------------------------------------- logged models
-api("POST", paths.LOGGED_MODELS, experiment(EDIT))
+api(
+    "POST",
+    paths.LOGGED_MODELS,
+    Rule(
+        checks=(
+            Check(Target.EXPERIMENT, EDIT, "experiment_id"),
+            Check(Target.RUN, READ, "source_run_id", optional=True),
+        )
+    ),
+)
 api(
     "POST",
     paths.LOGGED_MODELS_SEARCH,

@@ -45,9 +45,10 @@ class AuthService:
 def create_user(
     store: SqlAuthStore, username: str, password: str, *, is_admin: bool = False
 ) -> User:
-    """Check the name and password, hash the password, store the user."""
-    passwords.check_username(username)
-    return store.create_user(username, passwords.hash_password(password), is_admin=is_admin)
+    """Check the name (stored in its canonical form) and password, hash the password, store
+    the user."""
+    name = passwords.check_username(username)
+    return store.create_user(name, passwords.hash_password(password), is_admin=is_admin)
 
 
 def ensure_admin(store: SqlAuthStore) -> None:
@@ -67,6 +68,7 @@ def ensure_admin(store: SqlAuthStore) -> None:
     except AlreadyExists:
         # Another worker made it first, or the name is a non-admin user: promote only if
         # the password matches, so the variables cannot take over someone's account.
+        username = passwords.canonical_username(username)
         found = store.password_hash(username)
         if found is None or not passwords.verify_password(found[1], password):
             raise InvalidState(

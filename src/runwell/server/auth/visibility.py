@@ -1,10 +1,15 @@
-"""What a page may list: the web UI's list pages keep only what the caller may read.
+"""What a page may show: the web UI keeps only what the caller may read.
 
 A route's rule can check the resources a request names; a page that lists experiments or
-models names none, so it filters what it found here before rendering. Without ``--auth``
-everything stays (and nothing is imported or queried).
+models names none, and a page about one run also shows what the run refers to (its parent
+run, logged models it used or made, registered versions made from it), which may belong to
+someone else. Pages filter what they found here before rendering: a reference the viewer
+may not read is dropped, or shown by its id without its name. Without ``--auth`` everything
+stays (and nothing is imported or queried).
 
     experiments = visible_experiments(request, experiments)
+    versions = visible_models(request, versions)   # anything with a registered model's .name
+    parent = parent if visible_runs(request, [parent]) else None
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Protocol, TypeVar
 
 from starlette.requests import Request
 
+from runwell.entities import Run
 from runwell.entities.auth import ResourceType
 from runwell.server.auth.access import experiment_key, model_key
 
@@ -60,3 +66,12 @@ def visible_models(request: Request, models: Sequence[M]) -> list[M]:
     if allowed is None:
         return list(models)
     return [m for m, key in zip(models, keys, strict=True) if key in allowed]
+
+
+def visible_runs(request: Request, runs: Sequence[Run]) -> list[Run]:
+    """The runs whose experiment the caller may read."""
+    keys = [experiment_key(r.info.experiment_id) for r in runs]
+    allowed = _readable(request, ResourceType.EXPERIMENT, keys)
+    if allowed is None:
+        return list(runs)
+    return [r for r, key in zip(runs, keys, strict=True) if key in allowed]

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from runwell.entities.registry import ModelVersion, RegisteredModel
 from runwell.errors import InvalidArgument, RunwellError
-from runwell.server.auth.visibility import visible_models
+from runwell.server.auth.visibility import visible_models, visible_runs
 from runwell.server.context import context_of
 from runwell.server.ui import queries
 from runwell.server.ui.templating import html_page, page
@@ -102,6 +102,8 @@ def model_version_page(request: Request) -> Response:
             run = queries.tracking(request).get_run(version.run_id)
         except RunwellError:
             run = None
+        if run is not None and not visible_runs(request, [run]):
+            run = None  # --auth: the page shows the run's id, not its name
     return page(
         request,
         "model_version.html",

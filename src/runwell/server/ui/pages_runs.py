@@ -3,7 +3,10 @@ model (``/logged-models/<id>``).
 
 The run page is rendered from ``get_run`` (overview, params, tags, description, inputs) plus
 the run's children, its logged models and the registry versions made from it; its scripts add
-metric summaries, the artifact browser and charts.
+metric summaries, the artifact browser and charts. With ``--auth`` what the run refers to is
+shown only when the viewer may read it (auth/visibility.py): a parent run in an experiment
+they cannot read appears by its id alone, other experiments' logged models and registered
+models they cannot read not at all.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from starlette.responses import Response
 
 from runwell.entities import LoggedModel, Run
 from runwell.errors import InvalidArgument, RunwellError
+from runwell.server.auth.visibility import visible_experiments, visible_models, visible_runs
 from runwell.server.context import context_of
 from runwell.server.ui import queries
 from runwell.server.ui.templating import html_page, page
@@ -55,20 +59,19 @@ def _logged_models(request: Request, run: Run) -> list[LoggedModel]:
                 models[model_id] = store.get_logged_model(model_id, allow_deleted=True)
             except RunwellError:
                 continue
-    return list(models.values())
+    return visible_experiments(request, list(models.values()))  # --auth: readable ones
 
 
 def _versions(request: Request, run_id: str) -> list[Any]:
     """Registry versions made from the run; none when the server has no registry."""
     try:
         registry = context_of(request).registry()
-        return list(
-            registry.search_model_versions(
-                filter_string=f"run_id = '{run_id}'", max_results=100
-            ).items
-        )
+        found = registry.search_model_versions(
+            filter_string=f"run_id = '{run_id}'", max_results=100
+        ).items
     except RunwellError:
         return []
+    return visible_models(request, found)  # --auth: versions of readable models only
 
 
 @router.get("/runs/{run_id}")
@@ -86,6 +89,8 @@ def run_page(request: Request, run_id: str, experiment_id: str | None = None) ->
             parent = store.get_run(tags[PARENT_TAG])
         except RunwellError:
             parent = None
+        if parent is not None and not visible_runs(request, [parent]):
+            parent = None  # --auth: the page shows the tag's id, not the run's name
     metrics = sorted(run.data.metric_list, key=lambda m: m.key)
     state = {
         "run_id": run.info.run_id,
@@ -108,6 +113,7 @@ def run_page(request: Request, run_id: str, experiment_id: str | None = None) ->
         metrics=[m for m in metrics if not m.key.startswith(SYSTEM_PREFIX)],
         system_metrics=[m for m in metrics if m.key.startswith(SYSTEM_PREFIX)],
         parent=parent,
+        parent_id=tags.get(PARENT_TAG, ""),
         children=_children(request, run),
         logged_models=_logged_models(request, run),
         versions=_versions(request, run.info.run_id),
@@ -154,6 +160,8 @@ def logged_model_page(request: Request, model_id: str) -> Response:
             source = store.get_run(model.source_run_id)
         except RunwellError:
             source = None
+        if source is not None and not visible_runs(request, [source]):
+            source = None  # --auth: the page shows the run's id, not its name
     return page(
         request,
         "logged_model.html",

@@ -1,5 +1,10 @@
 """``SqlAuthStore``: users, access tokens, browser sessions and permissions in the tracking
-database (tables in auth_rows.py, created by migration 0007).
+database (tables in auth_rows.py, created by migrations 0007 and 0008).
+
+Usernames are compared exactly, in Python, after the indexed lookup: MySQL and MariaDB
+compare ``VARCHAR`` under PAD SPACE (``'bob '`` equals ``'bob'`` even in ``utf8mb4_bin``), so
+the database alone would let a padded name stand for an account. A new name that equals an
+existing one but for case is refused (``Admin`` beside ``admin``).
 
 The store takes hashes, never secrets: the server hashes passwords (argon2) and tokens
 (SHA-256) before they get here, so nothing in this module can leak one. It also answers the
@@ -26,6 +31,7 @@ from runwell.store.sql.auth_rows import (
     auth_tokens,
     auth_users,
 )
+from runwell.store.sql.auth_throttle import SqlThrottleStore
 from runwell.store.sql.engine import get_engine, transaction
 from runwell.store.sql.rows import logged_models, runs
 
@@ -61,6 +67,7 @@ class SqlAuthStore:
         self.db_url = db_url
         self.engine = get_engine(db_url)
         migrate.ensure_schema(self.engine, db_url)
+        self.throttle = SqlThrottleStore(self.engine)
 
     # ---------------------------------------------------------------- users
 
@@ -68,6 +75,12 @@ class SqlAuthStore:
         with transaction(self.engine, write=True) as conn:
             if self._user_row(conn, username) is not None:
                 raise AlreadyExists(f"User '{username}' already exists.")
+            folded = username.casefold()
+            for (other,) in conn.execute(sa.select(auth_users.c.username)):
+                if str(other).casefold() == folded:
+                    raise AlreadyExists(
+                        f"User '{other}' already exists; usernames may not differ only by case."
+                    )
             conn.execute(
                 auth_users.insert().values(
                     username=username,
@@ -81,7 +94,9 @@ class SqlAuthStore:
 
     @staticmethod
     def _user_row(conn: Connection, username: str) -> Any:
-        return conn.execute(sa.select(auth_users).where(auth_users.c.username == username)).first()
+        """The row of exactly this username (see the module docstring on PAD SPACE)."""
+        rows = conn.execute(sa.select(auth_users).where(auth_users.c.username == username))
+        return next((row for row in rows if row.username == username), None)
 
     def find_user(self, username: str) -> User | None:
         with transaction(self.engine, write=False) as conn:
@@ -123,11 +138,10 @@ class SqlAuthStore:
 
     def _update_user(self, username: str, **values: Any) -> User:
         with transaction(self.engine, write=True) as conn:
-            result = conn.execute(
-                auth_users.update().where(auth_users.c.username == username).values(**values)
-            )
-            if result.rowcount == 0:
+            row = self._user_row(conn, username)
+            if row is None:
                 raise NotFound(f"User '{username}' does not exist.")
+            conn.execute(auth_users.update().where(auth_users.c.id == row.id).values(**values))
             return _user(self._user_row(conn, username))
 
     def set_password_hash(self, username: str, password_hash: str) -> User:

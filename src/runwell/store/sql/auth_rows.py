@@ -85,3 +85,20 @@ auth_resource_defaults = sa.Table(
     sa.Column("permission", PERMISSION, nullable=False),
     **MYSQL_TABLE,
 )
+
+# The sign-in throttle (server/auth/throttle.py): one row per client address, account or
+# (account, address) pair; ``subject`` is the SHA-256 of the address/name, so rows have one
+# fixed-length binary-safe key whatever the name holds. ``expires_at`` is when the row says
+# nothing any more (its failures forgotten, a pair's sign-in too old to count).
+auth_throttle = sa.Table(
+    "auth_throttle",
+    metadata,
+    sa.Column("scope", sa.String(16), primary_key=True),
+    sa.Column("subject", HASH, primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure", sa.BigInteger, nullable=False),
+    sa.Column("last_success", sa.BigInteger, nullable=True),
+    sa.Column("expires_at", sa.BigInteger, nullable=False),
+    sa.Index(None, "expires_at"),
+    **MYSQL_TABLE,
+)
