@@ -22,9 +22,9 @@ from urllib.parse import urlparse
 
 from runwell.errors import ErrorCode, InvalidArgument, NotFound, RunwellError
 from runwell.store import uri as uris
+from runwell.store.origins import same_origin
 from runwell.store.protocols import ArtifactRepo
 from runwell.store.registry_rules import require_ready
-from runwell.store.rest.transport import same_origin
 from runwell.tracking import async_logging
 from runwell.tracking.client import RunwellClient
 from runwell.tracking.fluent import get_tracking_uri

@@ -23,7 +23,8 @@ from urllib.parse import quote, unquote, urlsplit
 from runwell.entities import FileInfo
 from runwell.errors import InvalidArgument, NotFound
 from runwell.store.artifacts.local import check_relative_path
-from runwell.store.rest.transport import Transport, same_origin, shared_transport
+from runwell.store.origins import same_origin
+from runwell.store.rest.transport import Transport, shared_transport
 from runwell.wire import paths
 
 CHUNK = 1 << 20

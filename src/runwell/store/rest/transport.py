@@ -60,24 +60,6 @@ def auth_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {bearer}"} if bearer else {}
 
 
-def origin(url: str) -> tuple[str, str, int] | None:
-    """(scheme, host, port) of an http(s) URL, ports made explicit; None for other URLs."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError):
-        return None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        return None
-    default = 443 if parsed.scheme == "https" else 80
-    return parsed.scheme, parsed.host.lower(), parsed.port or default
-
-
-def same_origin(url: str, other: str | None) -> bool:
-    """Whether ``url`` is on the server of ``other`` (scheme, host and port all equal)."""
-    mine = origin(url)
-    return mine is not None and other is not None and mine == origin(other)
-
-
 def _verify() -> bool | str:
     if env.flag(env.TRACKING_INSECURE_TLS, False):
         return False
