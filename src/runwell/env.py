@@ -155,3 +155,32 @@ def sqlite_driver() -> str:
             f"Invalid {SQLITE_DRIVER}={value!r}: expected 'auto', 'pysqlite3' or 'sqlite3'."
         )
     return value
+
+
+# How long one search (runs, experiments, registered models, model versions, logged models)
+# may run on PostgreSQL or MySQL/MariaDB before the database cancels it, in seconds; 0 turns
+# the bound off (store/sql/search_timeout.py). SQLite searches are bounded by the filter caps.
+SEARCH_TIMEOUT_S = "RUNWELL_SEARCH_TIMEOUT_S"
+DEFAULT_SEARCH_TIMEOUT_S = 30.0
+
+
+def search_timeout_s() -> float:
+    """RUNWELL_SEARCH_TIMEOUT_S: seconds, at least 0 (0: no bound); 30 when unset."""
+    seconds = number(SEARCH_TIMEOUT_S, DEFAULT_SEARCH_TIMEOUT_S)
+    if not seconds >= 0 or seconds == float("inf"):  # NaN fails the first test
+        raise InvalidArgument(
+            f"Invalid {SEARCH_TIMEOUT_S}={get(SEARCH_TIMEOUT_S)!r}: expected a number of "
+            "seconds >= 0 (0 turns the bound off)."
+        )
+    return seconds
+
+
+# Scoring server request limits (defaults in runwell.scoring.limits): columns (named inputs)
+# and cells (rows x columns) of one /invocations request.
+SCORING_MAX_COLUMNS = "RUNWELL_SCORING_MAX_COLUMNS"
+SCORING_MAX_CELLS = "RUNWELL_SCORING_MAX_CELLS"
+# Loading models (runwell.models.trust): `1` lets load_model unpickle the files of a model
+# that comes from a server or a registry; extra types (module.Class, comma-separated) that
+# skops may load, beyond its own list.
+ALLOW_PICKLE = "RUNWELL_ALLOW_PICKLE"
+SKOPS_TRUSTED_TYPES = "RUNWELL_SKOPS_TRUSTED_TYPES"

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import base64
-import re
 
 import pytest
 
 from runwell.errors import InvalidArgument
+from runwell.store.like import like_pattern
 from runwell.store.search_filter import (
     Comparison,
     OrderKey,
     decode_page_token,
     encode_page_token,
-    like_to_regex,
     parse_experiment_filter,
     parse_experiment_order_by,
     parse_run_filter,
@@ -614,14 +613,11 @@ def test_page_token_encoding_rejects_bad_offsets(offset: int) -> None:
         ("Straße", False, "STRASSE", False),
     ],
 )
-def test_like_to_regex_matches_whole_strings(
+def test_like_pattern_matches_whole_strings(
     pattern: str, case_sensitive: bool, text: str, matches: bool
 ) -> None:
-    regex = like_to_regex(pattern, case_sensitive)
-    assert (regex.fullmatch(text) is not None) is matches
-    assert (regex.match(text) is not None) is matches
-    assert (regex.search(text) is not None) is matches
+    assert like_pattern(pattern, case_sensitive=case_sensitive).matches(text) is matches
 
 
-def test_like_to_regex_returns_a_compiled_pattern() -> None:
-    assert isinstance(like_to_regex("a%", case_sensitive=False), re.Pattern)
+def test_like_pattern_is_compiled_once() -> None:
+    assert like_pattern("a%", case_sensitive=False) is like_pattern("a%", case_sensitive=False)

@@ -12,6 +12,11 @@ prepares the model's environment (runwell.models.prepare_env) and re-runs the sa
 inside it with ``--env-manager local``; ``conda`` does the same with a conda environment. The
 re-run replaces this process (exec), so stopping this PID stops the server.
 
+``serve`` and ``predict`` unpickle a model's files only for your own models (a path, or a
+store on this machine) unless ``--allow-pickle`` (or RUNWELL_ALLOW_PICKLE=1) says so; the
+decision is made here, from the URI, and passed to the re-run, whose copy is local
+(runwell.models.trust).
+
 Only click is imported here: pandas, the scoring server and the model's library load when a
 command runs, which keeps ``runwell models serve`` quick to answer its first ``/ping``.
 """
@@ -62,11 +67,36 @@ def group() -> None:
     """Serve models, score files with them, and package them."""
 
 
+allow_pickle_option = click.option(
+    "--allow-pickle/--no-allow-pickle",
+    default=None,
+    help="Unpickle the model's files (this runs code from them) although the model comes from "
+    "a server or a registry; --no-allow-pickle refuses even for local models [default: "
+    "only for your own models, a path or a store on this machine, unless "
+    "RUNWELL_ALLOW_PICKLE=1].",
+)
+
+
 def _local_model(state: CliState, model_uri: str) -> str:
     """A local directory holding the model (downloaded when the URI is remote)."""
     from runwell.models.uri import download_model
 
     return download_model(model_uri, tracking_uri=state.tracking_uri)
+
+
+def _fetched_model(state: CliState, model_uri: str, allow_pickle: bool | None) -> tuple[str, bool]:
+    """A local directory holding the model, and whether loading it may unpickle its files
+    (decided from where it came from: the local copy alone would count as the user's own)."""
+    from runwell.models import trust
+
+    directory, decision = trust.fetch(
+        model_uri, tracking_uri=state.tracking_uri, allow_pickle=allow_pickle
+    )
+    return directory, decision.allow_pickle
+
+
+def _pickle_flag(allowed: bool) -> str:
+    return "--allow-pickle" if allowed else "--no-allow-pickle"
 
 
 def _exec_in_env(env_manager: str, model_dir: str, args: list[str]) -> None:
@@ -125,6 +155,7 @@ def _exec_in_env(env_manager: str, model_dir: str, args: list[str]) -> None:
     help="Answer 504 when a prediction takes longer [default: 60].",
 )
 @click.option("--log-level", type=click.Choice(_LOG_LEVELS), default="info", show_default=True)
+@allow_pickle_option
 @pass_state
 def serve(
     state: CliState,
@@ -138,9 +169,10 @@ def serve(
     batch_max_latency_ms: float | None,
     timeout: float | None,
     log_level: str,
+    allow_pickle: bool | None,
 ) -> None:
     """Serve a model over HTTP (/invocations, /ping, /health, /version, /metrics)."""
-    model_dir = _local_model(state, model_uri)
+    model_dir, allowed = _fetched_model(state, model_uri, allow_pickle)
     options: dict[str, Any] = {
         "max_body_bytes": max_body_bytes,
         "batch_max_size": batch_max_size,
@@ -150,6 +182,7 @@ def serve(
     if env_manager != "local":
         args = ["models", "serve", "-m", model_dir, "-p", str(port), "-h", host]
         args += ["-w", str(workers), "--env-manager", "local", "--log-level", log_level]
+        args.append(_pickle_flag(allowed))
         for flag, value in (
             ("--max-body-bytes", max_body_bytes),
             ("--batch-max-size", batch_max_size),
@@ -168,7 +201,7 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Serving {model_uri} at http://{shown}:{port}", err=True)
     given = {k: v for k, v in options.items() if v is not None}
-    serve_uri(model_dir, host, port, workers, log_level=log_level, **given)
+    serve_uri(model_dir, host, port, workers, log_level=log_level, allow_pickle=allowed, **given)
 
 
 # ------------------------------------------------------------------ predict
@@ -231,6 +264,7 @@ class _Progress:
     help="Rows predicted at a time.",
 )
 @env_manager_option(ENV_MANAGERS, "local")
+@allow_pickle_option
 @pass_state
 def predict(
     state: CliState,
@@ -241,6 +275,7 @@ def predict(
     output_format: str | None,
     chunk_size: int,
     env_manager: str,
+    allow_pickle: bool | None,
 ) -> None:
     """Predict the rows of a csv/json/parquet file (or stdin) into a file (or stdout)."""
     from runwell.scoring import batch
@@ -252,9 +287,10 @@ def predict(
         from runwell.errors import NotFound
 
         raise NotFound(f"The input file '{input_path}' does not exist.")
-    model_dir = _local_model(state, model_uri)
+    model_dir, allowed = _fetched_model(state, model_uri, allow_pickle)
     if env_manager != "local":
         args = ["models", "predict", "-m", model_dir, "--chunk-size", str(chunk_size)]
+        args.append(_pickle_flag(allowed))
         for flag, value in (
             ("-i", os.path.abspath(input_path) if input_path else None),
             ("-o", os.path.abspath(output_path) if output_path else None),
@@ -267,7 +303,7 @@ def predict(
         return
     from runwell import pyfunc  # type: ignore[attr-defined,unused-ignore]
 
-    model = pyfunc.load_model(model_dir)
+    model = pyfunc.load_model(model_dir, allow_pickle=allowed)
     progress = _Progress(*batch.progress_total(input_path, in_fmt))
     try:
         result = batch.predict_file(

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runwell.errors import InvalidArgument
-from runwell.models import environment
+from runwell.models import environment, trust
 from runwell.models.flavor import (
     accepted_params,
     add_pyfunc_flavor,
@@ -30,7 +30,6 @@ from runwell.models.input_example import save_input_example
 from runwell.models.logged import log_with
 from runwell.models.model import Model, ModelInfo
 from runwell.models.signature import ModelSignature, signature_from_example
-from runwell.models.uri import download_model
 from runwell.sklearn import serialization
 
 _logger = logging.getLogger(__name__)
@@ -168,14 +167,27 @@ def _load_from(directory: str) -> Any:
         import lightgbm
 
         return lightgbm.Booster(model_file=file_path)
-    trusted = sorted(set(TRUSTED_TYPES) | set(conf.get("skops_trusted_types") or ()))
     fmt = str(conf.get("serialization_format") or serialization.CLOUDPICKLE)
-    return serialization.load(file_path, fmt, trusted)
+    return serialization.load(file_path, fmt, conf.get("skops_trusted_types"), TRUSTED_TYPES)
 
 
-def load_model(model_uri: str, dst_path: str | None = None) -> Any:
-    """The LightGBM model of a model (path or model URI): a Booster or a scikit-learn model."""
-    return _load_from(download_model(model_uri, dst_path))
+def load_model(
+    model_uri: str,
+    dst_path: str | None = None,
+    *,
+    allow_pickle: bool | None = None,
+    skops_trusted_types: Sequence[str] | None = None,
+) -> Any:
+    """The LightGBM model of a model (path or model URI): a Booster or a scikit-learn model.
+
+    ``allow_pickle`` and ``skops_trusted_types``: as ``runwell.pyfunc.load_model`` (a pickled
+    scikit-learn API model from a server or a registry needs ``allow_pickle=True``).
+    """
+    directory, decision = trust.fetch(
+        model_uri, dst_path, allow_pickle=allow_pickle, skops_trusted_types=skops_trusted_types
+    )
+    with trust.loading(decision):
+        return _load_from(directory)
 
 
 class LightGBMModelWrapper:

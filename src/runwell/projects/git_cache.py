@@ -10,7 +10,9 @@ given as a full commit id already in the mirror is not fetched again (a commit n
 changes), so reproducing a run works offline.
 
 Git is the ``git`` executable, run without a terminal prompt: a repository that needs
-credentials fails instead of waiting for them.
+credentials fails instead of waiting for them. Every URL, path and version handed to it comes
+after ``--`` (or is a resolved commit id), and a URL or version starting with ``-`` is refused
+before git runs, so no project URI can be read as an option (``--upload-pack=<command>``).
 """
 
 from __future__ import annotations
@@ -26,12 +28,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runwell import env
-from runwell.errors import InvalidState, NotFound
+from runwell.errors import InvalidArgument, InvalidState, NotFound
 from runwell.models.prepare_env import locked
 
 PROJECTS_ROOT = "RUNWELL_PROJECTS_ROOT"
 _WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+_EXPECTED = {
+    "uri": "a repository URL or a path (./-name for a directory named so)",
+    "version": "a branch, tag or commit",
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,13 +91,30 @@ def _cache_key(url: str) -> str:
     return f"{slug.removesuffix('.git')}-{hashlib.sha256(url.encode()).hexdigest()[:16]}"
 
 
+def refuse_option(value: str | None, field: str) -> None:
+    """Refuse a git argument that git could read as an option (``-u ...``, ``--upload-pack``).
+
+    Raises:
+        InvalidArgument: ``value`` starts with ``-``; the message names ``field``.
+    """
+    if value is not None and value.lstrip().startswith("-"):
+        expected = _EXPECTED.get(field, "a value that is not an option")
+        raise InvalidArgument(
+            f"Invalid {field} {value!r}: it starts with '-', which git would read as an "
+            f"option; expected {expected}."
+        )
+
+
 def checkout_version(url: str, version: str | None) -> GitCheckout:
     """The tree of ``version`` (default: the remote's HEAD) of the repository at ``url``.
 
     Raises:
+        InvalidArgument: ``url`` or ``version`` starts with ``-``.
         NotFound: the repository cannot be cloned or fetched, or has no such version.
         InvalidState: git is not installed, or the checkout failed.
     """
+    refuse_option(url, "uri")
+    refuse_option(version, "version")
     root = projects_root()
     key = _cache_key(url)
     mirror = root / "repos" / f"{key}.git"
@@ -109,16 +132,17 @@ def checkout_version(url: str, version: str | None) -> GitCheckout:
 def _update_mirror(url: str, mirror: Path, version: str | None) -> None:
     if mirror.is_dir():
         if version is not None and _FULL_SHA.match(version):
-            if git(["cat-file", "-e", f"{version}^{{commit}}"], mirror).returncode == 0:
+            known = ["cat-file", "-e", "--end-of-options", f"{version}^{{commit}}"]
+            if git(known, mirror).returncode == 0:
                 return  # a commit never changes: nothing to fetch
-        done = git(["fetch", "--prune", "--quiet", "origin"], mirror)
+        done = git(["fetch", "--prune", "--quiet", "--", "origin"], mirror)
         if done.returncode != 0:
             raise NotFound(f"Could not fetch the git repository '{url}': {_tail(done)}")
         return
     mirror.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{mirror.name}-", dir=mirror.parent))
     try:
-        done = git(["clone", "--mirror", "--quiet", url, str(building / "repo.git")])
+        done = git(["clone", "--mirror", "--quiet", "--", url, str(building / "repo.git")])
         if done.returncode != 0:
             raise NotFound(f"Could not clone the git repository '{url}': {_tail(done)}")
         os.replace(building / "repo.git", mirror)
@@ -127,7 +151,8 @@ def _update_mirror(url: str, mirror: Path, version: str | None) -> None:
 
 
 def _resolve(url: str, mirror: Path, version: str | None) -> str:
-    done = git(["rev-parse", "--verify", "--quiet", f"{version or 'HEAD'}^{{commit}}"], mirror)
+    revision = f"{version or 'HEAD'}^{{commit}}"
+    done = git(["rev-parse", "--verify", "--quiet", "--end-of-options", revision], mirror)
     if done.returncode != 0 or not done.stdout.strip():
         if version is None:
             raise NotFound(f"The git repository '{url}' has no commits.")
@@ -148,9 +173,9 @@ def _checkout(url: str, mirror: Path, base: Path, commit: str) -> Path:
     tree = building / "tree"
     try:
         steps = [
-            (["clone", "--quiet", "--no-checkout", str(mirror), str(tree)], None),
-            (["checkout", "--quiet", "--detach", commit], tree),
-            (["remote", "set-url", "origin", url], tree),
+            (["clone", "--quiet", "--no-checkout", "--", str(mirror), str(tree)], None),
+            (["checkout", "--quiet", "--detach", commit, "--"], tree),
+            (["remote", "set-url", "--", "origin", url], tree),
         ]
         if git(["cat-file", "-e", f"{commit}:.gitmodules"], mirror).returncode == 0:
             steps.append((["submodule", "update", "--init", "--recursive", "--quiet"], tree))

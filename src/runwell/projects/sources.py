@@ -9,6 +9,9 @@ A git URI (``https://``, ``http://``, ``ssh://``, ``git://``, ``git@host:path``,
 version checked out read-only, one tree per commit, so no run can change what a later run of
 that commit sees. A local directory runs in place; when it is a git repository its HEAD commit
 is recorded, and ``version`` checks that version out through the same cache instead.
+
+A URI, a host or a version starting with ``-`` is refused (InvalidArgument naming the field)
+before git runs: git would read it as an option (``--upload-pack=<command>`` runs a command).
 """
 
 from __future__ import annotations
@@ -22,7 +25,13 @@ from urllib.parse import unquote, urlparse
 from runwell.errors import InvalidArgument, NotFound
 
 # git is re-exported: callers of this module run git through the same prompt-less runner.
-from runwell.projects.git_cache import checkout_version, git, git_output, is_git_repo
+from runwell.projects.git_cache import (
+    checkout_version,
+    git,
+    git_output,
+    is_git_repo,
+    refuse_option,
+)
 
 __all__ = ["ProjectSource", "fetch_project", "git", "is_git_uri", "split_uri"]
 
@@ -80,10 +89,13 @@ def fetch_project(uri: str, version: str | None = None) -> ProjectSource:
         InvalidArgument: ``version`` given for a directory that is not a git repository,
             or the subdirectory is not a directory of the project.
     """
-    if version is not None and (not version.strip() or version.startswith("-")):
+    refuse_option(uri, "uri")
+    refuse_option(version, "version")
+    if version is not None and not version.strip():
         raise InvalidArgument(f"Invalid version {version!r}: expected a branch, tag or commit.")
     base, sub = split_uri(uri)
     if is_git_uri(base):
+        _refuse_option_host(base)
         source = _from_git(base, base, version)
     else:
         path = Path(unquote(urlparse(base).path) if base.startswith("file:") else base)
@@ -117,6 +129,17 @@ def fetch_project(uri: str, version: str | None = None) -> ProjectSource:
         version=source.version,
         subdirectory=sub,
     )
+
+
+def _refuse_option_host(url: str) -> None:
+    """A host (or ``user@host``) starting with ``-`` reaches ssh as an option (-oProxyCommand)."""
+    scp = _SCP_LIKE.match(url)
+    host = url.split(":", 1)[0] if scp else urlparse(url).netloc
+    if any(part.startswith("-") for part in host.split("@")):
+        raise InvalidArgument(
+            f"Invalid uri {url!r}: its host '{host}' starts with '-', which ssh would read as "
+            "an option; expected a host name."
+        )
 
 
 def _in_place(path: Path) -> ProjectSource:

@@ -9,23 +9,22 @@ with cloudpickle, as MLflow stores it, so each tool loads the other's models:
   runwell is installed (requirements.txt names runwell);
 - a model pickled by MLflow refers to ``mlflow.pyfunc.model.PythonModel`` and to MLflow's
   type-hint holder; the unpickler here substitutes runwell's classes, so mlflow need not be
-  installed. Unpickling runs code from the file: it is logged (INFO) with the file's path.
+  installed. Unpickling runs code from the file: it happens only for the user's own models or
+  with the caller's opt-in (runwell.models.trust), and is logged (INFO) with the file's path.
 """
 
 from __future__ import annotations
 
 import inspect
-import logging
 import os
 import pickle
 from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO
 
 from runwell.errors import InvalidArgument
+from runwell.models import trust
 from runwell.models.flavor import PYFUNC_FLAVOR
 from runwell.models.model import Model
-
-_logger = logging.getLogger(__name__)
 
 PYTHON_MODEL_FILE = "python_model.pkl"
 ARTIFACTS_DIR = "artifacts"
@@ -105,8 +104,12 @@ class _CompatUnpickler(pickle.Unpickler):
 
 
 def load_pickle(path: str) -> Any:
-    """Unpickle ``path`` (logged: unpickling runs code from the file)."""
-    _logger.info("Unpickling %s (pickle/cloudpickle runs code from this file).", path)
+    """Unpickle ``path`` where the load in progress allows it (runwell.models.trust).
+
+    Raises:
+        PickleRefused: the model is not the user's own and the caller did not opt in.
+    """
+    trust.current().require_pickle(path, "cloudpickle")
     import cloudpickle  # type: ignore[import-untyped]  # noqa: F401
 
     with open(path, "rb") as handle:

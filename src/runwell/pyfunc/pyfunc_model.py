@@ -4,6 +4,9 @@
 ``code`` directory on ``sys.path``, imports the loader module (MLflow's names map to runwell's,
 see runwell.models.flavor) and calls its ``_load_pyfunc(data_path[, model_config])``.
 ``PyFuncModel.predict`` enforces the signature's input schema and params schema first.
+
+Loading a model unpickles its files only when the model is the user's own or the caller opted
+in (``allow_pickle``; runwell.models.trust says which models are whose).
 """
 
 from __future__ import annotations
@@ -13,14 +16,14 @@ import inspect
 import logging
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runwell.errors import InvalidArgument
+from runwell.models import trust
 from runwell.models.enforcement import enforce_params, enforce_schema
 from runwell.models.flavor import PYFUNC_FLAVOR, runwell_loader_name
 from runwell.models.model import Model
-from runwell.models.uri import download_model
 
 _logger = logging.getLogger(__name__)
 
@@ -107,6 +110,9 @@ def load_model(
     model_uri: str,
     model_config: Mapping[str, Any] | None = None,
     dst_path: str | None = None,
+    *,
+    allow_pickle: bool | None = None,
+    skops_trusted_types: Sequence[str] | None = None,
 ) -> PyFuncModel:
     """Load a model with a python_function flavor from a path or model URI.
 
@@ -115,8 +121,18 @@ def load_model(
             or ``mlflow-artifacts:``/``s3://`` URI.
         model_config: overrides of the flavor's ``config`` passed to the loader.
         dst_path: where to download a remote model (a new temporary directory by default).
+        allow_pickle: unpickle the model's files (which runs code from them) even though it
+            comes from a server or a registry; default: only for your own models (a path, or
+            a store on this machine) unless RUNWELL_ALLOW_PICKLE=1. False refuses always.
+        skops_trusted_types: extra types (``module.Class``) skops may build, beyond its own
+            (and RUNWELL_SKOPS_TRUSTED_TYPES).
+
+    Raises:
+        PickleRefused: the model's files are pickles and pickles are not allowed for it.
     """
-    local = download_model(model_uri, dst_path)
+    local, decision = trust.fetch(
+        model_uri, dst_path, allow_pickle=allow_pickle, skops_trusted_types=skops_trusted_types
+    )
     meta = Model.load(local)
     conf = meta.flavors.get(PYFUNC_FLAVOR)
     if conf is None:
@@ -148,10 +164,11 @@ def load_model(
             f"Cannot load '{model_uri}': loader module '{module_name}' has no _load_pyfunc."
         )
     data_path = os.path.join(local, str(conf["data"])) if conf.get("data") else local
-    if "model_config" in _parameter_names(loader):
-        impl = loader(data_path, model_config=model_config)
-    else:
-        if model_config:
-            _logger.warning("Loader '%s' takes no model_config; it is ignored.", module_name)
-        impl = loader(data_path)
+    with trust.loading(decision):
+        if "model_config" in _parameter_names(loader):
+            impl = loader(data_path, model_config=model_config)
+        else:
+            if model_config:
+                _logger.warning("Loader '%s' takes no model_config; it is ignored.", module_name)
+            impl = loader(data_path)
     return PyFuncModel(meta, impl, module_name, str(conf.get("predict_fn") or "predict"))

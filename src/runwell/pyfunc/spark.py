@@ -5,7 +5,8 @@
 
 How it runs:
 
-- On the driver, once: the model URI is resolved and downloaded, MLmodel is read (signature,
+- On the driver, once: the model URI is resolved and downloaded, whether its pickles may be
+  loaded is decided (runwell.models.trust; ``allow_pickle``), MLmodel is read (signature,
   params) and the result type is fixed. With a ``local`` master the Python workers read that
   directory; on a cluster it is zipped and shipped with ``SparkContext.addFile``, and each
   executor unzips it once beside its SparkFiles.
@@ -32,10 +33,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from runwell.errors import InvalidArgument
+from runwell.models import trust
 from runwell.models.enforcement import enforce_params
 from runwell.models.flavor import PYFUNC_FLAVOR
 from runwell.models.model import Model
-from runwell.models.uri import download_model
 from runwell.pyfunc.spark_worker import BatchPlan, ModelFiles, pandas_udf, ship_model
 
 ENV_MANAGERS = ("local",)
@@ -123,6 +124,8 @@ def spark_udf(
     result_type: Any = None,
     env_manager: str = "local",
     params: Mapping[str, Any] | None = None,
+    *,
+    allow_pickle: bool | None = None,
 ) -> SparkModelUDF:
     """A Spark UDF that predicts with the pyfunc model at ``model_uri``.
 
@@ -134,6 +137,8 @@ def spark_udf(
             schema (``double`` when it has none).
         env_manager: ``"local"``: Spark's Python workers run the current environment.
         params: inference params passed to ``predict`` on every batch.
+        allow_pickle: as ``runwell.pyfunc.load_model``: a pickled model from a server or a
+            registry needs True (decided here, on the driver, for every executor).
 
     Raises:
         NotFound: nothing is stored at ``model_uri``.
@@ -141,7 +146,9 @@ def spark_udf(
             signature refuses, or a model without a python_function flavor.
     """
     ship = not str(spark.sparkContext.master).startswith("local")
-    return build_udf(spark, model_uri, result_type, env_manager, params, ship=ship)
+    return build_udf(
+        spark, model_uri, result_type, env_manager, params, ship=ship, allow_pickle=allow_pickle
+    )
 
 
 def build_udf(
@@ -152,6 +159,7 @@ def build_udf(
     params: Mapping[str, Any] | None,
     *,
     ship: bool,
+    allow_pickle: bool | None = None,
 ) -> SparkModelUDF:
     """``spark_udf`` with the caller choosing whether the model directory is shipped to the
     executors (a cluster) or read in place (a ``local``/``local-cluster`` master, whose
@@ -164,7 +172,7 @@ def build_udf(
             f"{', '.join(repr(m) for m in ENV_MANAGERS)} (Spark's Python workers run the "
             "driver's environment; install the model's requirements there)."
         )
-    directory = download_model(model_uri)
+    directory, decision = trust.fetch(model_uri, allow_pickle=allow_pickle)
     metadata = Model.load(directory)
     if PYFUNC_FLAVOR not in metadata.flavors:
         raise InvalidArgument(
@@ -178,9 +186,11 @@ def build_udf(
         else default_result_type(metadata.get_output_schema())
     )
     token = uuid.uuid4().hex
-    files = (
-        ModelFiles(token, archive=ship_model(spark, directory, token))
-        if ship
-        else ModelFiles(token, directory=directory)
+    files = ModelFiles(
+        token,
+        directory=None if ship else directory,
+        archive=ship_model(spark, directory, token) if ship else None,
+        allow_pickle=decision.allow_pickle,  # the executors' copy is local: decided here
+        skops_trusted_types=decision.skops_types,
     )
     return SparkModelUDF(model_uri, metadata, files, kind, dict(params) if params else None)

@@ -22,11 +22,15 @@ from runwell.pyfunc.pyfunc_model import PyFuncModel, load_model
 
 @dataclass(frozen=True)
 class ModelFiles:
-    """Where a Python worker finds the model: a directory, or an archive in SparkFiles."""
+    """Where a Python worker finds the model (a directory, or an archive in SparkFiles), and
+    what the driver decided its loading may do (runwell.models.trust): the workers' copy is a
+    local directory, which alone would count as the user's own."""
 
     token: str
     directory: str | None = None
     archive: str | None = None
+    allow_pickle: bool = True
+    skops_trusted_types: tuple[str, ...] = ()
 
     def local_directory(self) -> str:
         if self.directory is not None:
@@ -57,7 +61,11 @@ def _cached_model(files: ModelFiles) -> PyFuncModel:
     with _MODELS_LOCK:
         model = _MODELS.get(files.token)
         if model is None:
-            model = load_model(files.local_directory())
+            model = load_model(
+                files.local_directory(),
+                allow_pickle=files.allow_pickle,
+                skops_trusted_types=files.skops_trusted_types,
+            )
             _MODELS[files.token] = model
         return model
 

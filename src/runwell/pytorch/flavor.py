@@ -23,7 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from runwell.errors import InvalidArgument
-from runwell.models import environment
+from runwell.models import environment, trust
 from runwell.models.flavor import (
     add_pyfunc_flavor,
     copy_code_paths,
@@ -35,7 +35,6 @@ from runwell.models.input_example import save_input_example
 from runwell.models.logged import log_with
 from runwell.models.model import Model, ModelInfo
 from runwell.models.signature import ModelSignature, signature_from_example
-from runwell.models.uri import download_model
 from runwell.pytorch import serialization
 from runwell.pytorch.wrapper import PyTorchModelWrapper, default_device, resolve_device
 
@@ -207,7 +206,12 @@ def _data_dir(directory: str) -> str:
 
 
 def load_model(
-    model_uri: str, dst_path: str | None = None, device: str | None = None, **torch_load_kwargs: Any
+    model_uri: str,
+    dst_path: str | None = None,
+    device: str | None = None,
+    *,
+    allow_pickle: bool | None = None,
+    **torch_load_kwargs: Any,
 ) -> Any:
     """The ``torch.nn.Module`` of a model (path or model URI), in eval mode.
 
@@ -215,11 +219,13 @@ def load_model(
         model_uri: a path or model URI.
         dst_path: where to download a remote model.
         device: move the model there (``cpu``, ``cuda`` ...); default: where it was saved.
+        allow_pickle: a ``pickle``-format model (a whole module, torch.load) from a server
+            or a registry needs True (or RUNWELL_ALLOW_PICKLE=1); see runwell.models.trust.
         **torch_load_kwargs: passed to ``torch.load`` (``pickle`` format).
     """
     import torch
 
-    directory = download_model(model_uri, dst_path)
+    directory, decision = trust.fetch(model_uri, dst_path, allow_pickle=allow_pickle)
     data_dir = _data_dir(directory)
     saved_with = flavor_conf(directory, FLAVOR_NAME).get("pytorch_version")
     if saved_with and saved_with != torch.__version__:
@@ -227,7 +233,8 @@ def load_model(
             "The model was saved with torch %s; this is torch %s.", saved_with, torch.__version__
         )
     checked = resolve_device(device) if device is not None else None
-    return serialization.read_model(data_dir, checked, torch_load_kwargs)[0]
+    with trust.loading(decision):
+        return serialization.read_model(data_dir, checked, torch_load_kwargs)[0]
 
 
 def _load_pyfunc(path: str, model_config: Mapping[str, Any] | None = None) -> PyTorchModelWrapper:

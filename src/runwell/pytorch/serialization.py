@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from runwell.errors import InvalidArgument
+from runwell.models import trust
 
 _logger = logging.getLogger(__name__)
 
@@ -161,9 +162,10 @@ def _read_pickled(data_dir: str, kwargs: dict[str, Any]) -> Any:
             recorded,
         )
     if kwargs.get("weights_only") is not True:
+        # A whole model is a pickle: the user's own model, or an opt-in (runwell.models.trust).
+        trust.current().require_pickle(path, "torch.load")
         kwargs.setdefault("pickle_module", pickle_module_named(recorded))
         kwargs.setdefault("weights_only", False)  # a whole model is not weights only
-    _logger.info("Unpickling %s (torch.load runs code from this file).", path)
     try:
         return torch.load(path, **kwargs)
     except ModuleNotFoundError as exc:

@@ -7,17 +7,14 @@ tensors and plain containers only, so no code runs from the file.
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
 from collections.abc import Mapping
 from typing import Any
 
 from runwell.errors import InvalidArgument
-from runwell.models.uri import download_model
+from runwell.models import trust
 from runwell.pytorch.serialization import STATE_DICT_FILE
-
-_logger = logging.getLogger(__name__)
 
 
 def save_state_dict(state_dict: Mapping[str, Any], path: str, **torch_save_kwargs: Any) -> None:
@@ -48,17 +45,20 @@ def log_state_dict(state_dict: Mapping[str, Any], artifact_path: str, **kwargs: 
         log_artifacts(tmp, artifact_path)
 
 
-def load_state_dict(state_dict_uri: str, **torch_load_kwargs: Any) -> Any:
+def load_state_dict(
+    state_dict_uri: str, *, allow_pickle: bool | None = None, **torch_load_kwargs: Any
+) -> Any:
     """The state dict in a directory (path, ``runs:/<run_id>/<path>`` or artifact URI).
 
-    ``torch_load_kwargs`` go to ``torch.load``; ``weights_only=False`` unpickles any object
-    (logged: that runs code from the file).
+    ``torch_load_kwargs`` go to ``torch.load``; ``weights_only=False`` unpickles any object,
+    which runs code from the file: for a state dict from a server or a registry it also needs
+    ``allow_pickle=True`` (or RUNWELL_ALLOW_PICKLE=1; see runwell.models.trust).
     """
     import pickle
 
     import torch
 
-    directory = download_model(state_dict_uri)
+    directory, decision = trust.fetch(state_dict_uri, allow_pickle=allow_pickle)
     path = os.path.join(directory, STATE_DICT_FILE)
     if not os.path.isfile(path):
         raise InvalidArgument(
@@ -67,7 +67,7 @@ def load_state_dict(state_dict_uri: str, **torch_load_kwargs: Any) -> Any:
         )
     torch_load_kwargs.setdefault("weights_only", True)
     if not torch_load_kwargs["weights_only"]:
-        _logger.info("Unpickling %s (torch.load runs code from this file).", path)
+        decision.require_pickle(path, "torch.load")
     try:
         return torch.load(path, **torch_load_kwargs)
     except pickle.UnpicklingError as exc:

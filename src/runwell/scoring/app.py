@@ -6,26 +6,33 @@
 Routes (reference mlflow-formats.md §4): ``GET /ping`` and ``GET /health`` (200, body ``"\\n"``),
 ``GET /version``, ``POST /invocations`` (see payloads.py for the bodies) and ``GET /metrics``
 (Prometheus text). No framework sits on the request path: a dict lookup picks the route, the
-body is read once, orjson decodes and encodes, and predict runs in a small thread pool so the
-event loop keeps accepting connections. With ``batch_max_size`` set, concurrent DataFrame
-requests are predicted together (batching.py).
+body is read once, orjson decodes and encodes. Parsing, predict and encoding the answer run
+in a small thread pool (``threads``), so the event loop answers ``/ping`` and ``/health`` at
+once while a large request is parsed or a slow model predicts; a request past the column or
+cell limits (limits.py) is refused with 400 before it is parsed into a DataFrame. Only a
+small body (INLINE_MAX_VALUES) is parsed on the loop. With ``batch_max_size`` set,
+concurrent DataFrame requests are predicted together (batching.py).
 
 A model whose predicts prove quick (INLINE_PREDICT_MAX_CPU_S, eight calls in a row) is then
-called on the event loop for small bodies: for a 1-row sklearn request the hand-off to a thread
-and back, and the two threads contending for the GIL, cost more than the predict. The first
-predict over the limits sends the model back to the pool. Those inline calls are not subject to
-``timeout_s``, which only a slow predict could exceed.
+called on the event loop for those small bodies: for a 1-row sklearn request the hand-off to a
+thread and back, and the two threads contending for the GIL, cost more than the predict. The
+first predict over the limits sends the model back to the pool. Those inline calls are not
+subject to ``timeout_s``, which only a slow predict could exceed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
+import gc
 import inspect
 import logging
 import os
+import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -34,8 +41,9 @@ from starlette.types import Receive, Scope, Send
 from runwell._version import __version__
 from runwell.errors import ErrorCode, InvalidArgument, RunwellError
 from runwell.scoring import metrics as metrics_text
-from runwell.scoring.batching import MicroBatcher
+from runwell.scoring.batching import MicroBatcher, frame_key
 from runwell.scoring.errors import ScoringError, error_body
+from runwell.scoring.limits import PayloadLimits
 from runwell.scoring.metrics import ScoringMetrics
 from runwell.scoring.payloads import InputSpec, ParsedRequest, input_spec, parse_request
 from runwell.scoring.responses import predictions_body
@@ -53,9 +61,16 @@ INLINE_PREDICT_MAX_CPU_S = 0.005
 INLINE_PREDICT_MAX_WALL_S = 0.05
 # Consecutive quick predicts (timed in the worker thread) before predicts move to the loop.
 INLINE_AFTER_QUICK_CALLS = 8
-# Only bodies this small are predicted on the loop: a large one can take far longer than the
-# quick calls it follows, and would hold up every other connection meanwhile.
-INLINE_MAX_BODY_BYTES = 64 * 1024
+# Only bodies this small are parsed, and for a quick model predicted, on the loop: anything
+# larger can take far longer than the quick calls it follows and would hold up every other
+# connection, /ping included. A body with fewer commas than INLINE_MAX_VALUES has fewer
+# values than that (bar one per array or object; commas inside strings only overcount), and
+# pandas' cost is per column: parsing one is well under a millisecond whatever its shape.
+INLINE_MAX_BODY_BYTES = 16 * 1024
+INLINE_MAX_VALUES = 64
+# Wider frames are predicted alone: batching is for many small requests, and comparing the
+# column names of wide frames would cost the event loop time.
+BATCH_MAX_COLUMNS = 256
 
 _JSON = b"application/json"
 _TEXT = b"text/plain; charset=utf-8"
@@ -100,6 +115,7 @@ class ScoringApp:
         batch_max_latency_ms: float,
         timeout_s: float | None,
         threads: int,
+        limits: PayloadLimits | None = None,
     ) -> None:
         if max_body_bytes <= 0:
             raise InvalidArgument(f"max_body_bytes must be positive, got {max_body_bytes}")
@@ -111,6 +127,7 @@ class ScoringApp:
         self.spec = _input_spec(model)
         self.metrics = ScoringMetrics()
         self.max_body_bytes = max_body_bytes
+        self.limits = limits or PayloadLimits()
         self.timeout_s = timeout_s
         self._takes_params = _takes_params(model.predict)
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="predict")
@@ -169,14 +186,7 @@ class ScoringApp:
 
     async def _invocations(self, scope: Scope, receive: Receive, send: Send) -> int:
         try:
-            parsed, size = await self._parse(scope, receive)
-            if self._inline and size <= INLINE_MAX_BODY_BYTES and not self._batching(parsed):
-                predictions = self._predict_inline(parsed)
-            else:
-                predictions = await self._predict_within_timeout(parsed)
-            return await _send(
-                send, 200, predictions_body(predictions, unwrapped=parsed.unwrapped), _JSON
-            )
+            return await _send(send, 200, await self._answer(scope, receive), _JSON)
         except RunwellError as exc:
             if isinstance(exc, ScoringError) and exc.plain_text:
                 return await _send(send, exc.http_status, exc.message.encode(), _TEXT)
@@ -186,15 +196,36 @@ class ScoringApp:
             error = RunwellError("Internal error while scoring the request; see the server log.")
             return await _send(send, 500, error_body(error), _JSON)
 
-    async def _parse(self, scope: Scope, receive: Receive) -> tuple[ParsedRequest, int]:
-        """The decoded request and the size of its body."""
+    async def _answer(self, scope: Scope, receive: Receive) -> bytes:
+        """The 200 body: a small request is parsed (and, for a quick model, predicted) on the
+        event loop, anything else in the predict threads, so the loop stays free to answer."""
         # Counted while reading and parsing, so the batcher knows companions are on the way.
         self._arriving += 1
         try:
             body = await self._read_body(scope, receive)
-            return parse_request(body, _header(scope, b"content-type"), self.spec), len(body)
+            deadline = None if self.timeout_s is None else time.monotonic() + self.timeout_s
+            content_type = _header(scope, b"content-type")
+            small = _small(body)
+            if small:
+                parsed, key = self._parse(body, content_type)
+            else:
+                parse = functools.partial(self._parse_paused, body, content_type)
+                parsed, key = await self._by(deadline, self._in_thread(parse))
         finally:
             self._arriving -= 1
+        if key is not None:
+            predictions = await self._by(deadline, self._batch().submit(parsed.data, key))
+            if small:
+                return predictions_body(predictions)
+            encoded: bytes = await self._in_thread(functools.partial(predictions_body, predictions))
+            return encoded
+        if small and self._inline and not self._batching(parsed):
+            return self._answer_inline(parsed)
+        answer: bytes = await self._by(
+            deadline, self._in_thread(functools.partial(self._answer_now, parsed))
+        )
+        self.metrics.observe_predict(1)
+        return answer
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
         limit = self.max_body_bytes
@@ -217,13 +248,32 @@ class ScoringApp:
                 break
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
-    # -- prediction ---------------------------------------------------------------------------
+    def _parse(self, body: bytes, content_type: str | None) -> tuple[ParsedRequest, Any]:
+        """The decoded request (within the limits) and, when it is to be batched, its key."""
+        parsed = parse_request(body, content_type, self.spec, self.limits)
+        key = None
+        if self._batching(parsed):
+            import pandas as pd
 
-    async def _predict_within_timeout(self, parsed: ParsedRequest) -> Any:
-        if self.timeout_s is None:
-            return await self._predict(parsed)
+            data = parsed.data
+            if isinstance(data, pd.DataFrame) and len(data.columns) <= BATCH_MAX_COLUMNS:
+                key = frame_key(data)
+        return parsed, key
+
+    def _parse_paused(self, body: bytes, content_type: str | None) -> tuple[ParsedRequest, Any]:
+        """``_parse`` in a worker thread, with the cyclic collector paused (_collector_paused)."""
+        with _collector_paused():
+            return self._parse(body, content_type)
+
+    async def _in_thread(self, job: Callable[[], Any]) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, job)
+
+    async def _by(self, deadline: float | None, awaitable: Awaitable[Any]) -> Any:
+        """``awaitable``'s result; 504 when ``deadline`` (time.monotonic) passes first."""
+        if deadline is None:
+            return await awaitable
         try:
-            return await asyncio.wait_for(self._predict(parsed), self.timeout_s)
+            return await asyncio.wait_for(awaitable, max(deadline - time.monotonic(), 0.0))
         except asyncio.TimeoutError:
             raise ScoringError(
                 "Request processing time exceeded limit",
@@ -234,35 +284,23 @@ class ScoringApp:
     def _batching(self, parsed: ParsedRequest) -> bool:
         return self._batch_max_size is not None and not parsed.params and not parsed.unwrapped
 
-    def _predict_inline(self, parsed: ParsedRequest) -> Any:
+    def _answer_inline(self, parsed: ParsedRequest) -> bytes:
         """Predict on the event loop; one slow call sends predicts back to the thread pool."""
         wall, cpu = time.perf_counter(), time.thread_time()
         try:
-            return self.predict_now(parsed.data, parsed.params)
+            predictions = self.predict_now(parsed.data, parsed.params)
         finally:
             if not _quick(wall, cpu):
                 self._inline = False
                 self._quick_calls = 0
             self.metrics.observe_predict(1)
+        return predictions_body(predictions, unwrapped=parsed.unwrapped)
 
-    async def _predict(self, parsed: ParsedRequest) -> Any:
-        if self._batching(parsed):
-            import pandas as pd
-
-            if isinstance(parsed.data, pd.DataFrame):
-                return await self._batch().submit(parsed.data)
-        loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(
-            self._executor, self._predict_timed, parsed.data, parsed.params
-        )
-        self.metrics.observe_predict(1)
-        return result
-
-    def _predict_timed(self, data: Any, params: dict[str, Any] | None) -> Any:
-        """predict_now in the worker thread, counting quick calls towards predicting inline."""
+    def _answer_now(self, parsed: ParsedRequest) -> bytes:
+        """In a worker thread: predict (timed towards predicting inline), then encode."""
         wall, cpu = time.perf_counter(), time.thread_time()
         try:
-            return self.predict_now(data, params)
+            predictions = self.predict_now(parsed.data, parsed.params)
         finally:
             if _quick(wall, cpu):
                 self._quick_calls += 1
@@ -270,13 +308,13 @@ class ScoringApp:
                     self._inline = True
             else:
                 self._quick_calls = 0
+        return predictions_body(predictions, unwrapped=parsed.unwrapped)
 
     def _batch(self) -> MicroBatcher:
         if self._batcher is None:
-            loop = asyncio.get_running_loop()
             self._batcher = MicroBatcher(
                 lambda frame: self.predict_now(frame, None),
-                lambda fn: loop.run_in_executor(self._executor, fn),
+                self._in_thread,
                 lambda: self._arriving,
                 max_size=self._batch_max_size or 1,
                 max_latency_s=self._batch_max_latency_s,
@@ -302,6 +340,38 @@ class ScoringApp:
                 ErrorCode.BAD_REQUEST,
                 stack_trace=traceback.format_exc(),
             ) from exc
+
+
+_paused = [0, False]  # parses pausing the collector now; whether it was enabled before them
+_paused_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a large body is parsed (any thread).
+
+    Decoding builds many containers at once, and every collection triggered meanwhile walks
+    the half-built structure: about two thirds of the time orjson spends on a large body,
+    all of it holding the GIL, so the event loop could not answer /ping. Parsing makes no
+    cycles to collect; the collector resumes when the last parse in progress ends.
+    """
+    with _paused_lock:
+        if _paused[0] == 0:
+            _paused[1] = gc.isenabled()
+            gc.disable()
+        _paused[0] += 1
+    try:
+        yield
+    finally:
+        with _paused_lock:
+            _paused[0] -= 1
+            if _paused[0] == 0 and _paused[1]:
+                gc.enable()
+
+
+def _small(body: bytes) -> bool:
+    """Whether parsing ``body`` is cheap enough for the event loop, whatever its shape."""
+    return len(body) <= INLINE_MAX_BODY_BYTES and body.count(b",") < INLINE_MAX_VALUES
 
 
 def _quick(wall_started: float, cpu_started: float) -> bool:
@@ -347,6 +417,8 @@ def build_app(
     batch_max_latency_ms: float = DEFAULT_BATCH_MAX_LATENCY_MS,
     timeout_s: float | None = DEFAULT_TIMEOUT_S,
     threads: int | None = None,
+    max_columns: int | None = None,
+    max_cells: int | None = None,
 ) -> ScoringApp:
     """The scoring ASGI app for ``model`` (anything with ``predict`` and ``metadata``).
 
@@ -359,7 +431,10 @@ def build_app(
         batch_max_latency_ms: the longest a request waits for companions while others are
             still arriving.
         timeout_s: a request not answered in this time gets 504 (MLflow's default is 60 s).
-        threads: predict threads (default: min(4, CPU count)).
+        threads: threads that parse and predict (default: min(4, CPU count)).
+        max_columns / max_cells: a request with more columns or cells (rows x columns) is
+            refused with 400 (default: RUNWELL_SCORING_MAX_COLUMNS / _CELLS, else 10,000 and
+            1,000,000; see runwell.scoring.limits).
     """
     return ScoringApp(
         model,
@@ -368,4 +443,5 @@ def build_app(
         batch_max_latency_ms=batch_max_latency_ms,
         timeout_s=timeout_s,
         threads=threads or min(4, os.cpu_count() or 1),
+        limits=PayloadLimits.from_environment(max_columns, max_cells),
     )

@@ -7,6 +7,10 @@ companions only while other requests are still being read or parsed, so a lone c
 added latency (the "adaptive" part): under load, batches form from what queued during the
 previous predict.
 
+Only bookkeeping runs on the loop: the concatenation, predict and slicing run in the worker
+thread, and the scoring app computes each frame's key where it parsed the frame (and batches
+no frame wider than its BATCH_MAX_COLUMNS).
+
 Only results that map rows 1:1 (ndarray, DataFrame, Series or list with one entry per input
 row) are split; anything else, or a batch whose predict raised, is predicted request by request,
 so one bad request never fails its neighbours.
@@ -70,10 +74,14 @@ class MicroBatcher:
         self._arrival = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    async def submit(self, frame: Any) -> Any:
-        """The predictions for ``frame`` (same type the model returns, sliced to its rows)."""
+    async def submit(self, frame: Any, key: tuple[Any, ...] | None = None) -> Any:
+        """The predictions for ``frame`` (same type the model returns, sliced to its rows).
+
+        ``key`` is ``frame_key(frame)`` when the caller computed it already (off the event
+        loop: it walks every column).
+        """
         loop = asyncio.get_running_loop()
-        item = _Item(frame, frame_key(frame), loop.create_future())
+        item = _Item(frame, key if key is not None else frame_key(frame), loop.create_future())
         self._queue.append(item)
         self._arrival.set()
         if self._task is None or self._task.done():

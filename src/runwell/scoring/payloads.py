@@ -10,10 +10,15 @@ MLflow's scoring protocol (reference mlflow-formats.md §4), decoded here and no
 - a ``charset`` other than utf-8, any other media-type parameter, or another type -> 415.
 
 Every refusal is a ScoringError (400 unless HTTP says 413/415), so no payload ends in a 500.
+With ``limits`` (the server passes its own) each format is measured before its DataFrame is
+built, and the parsed input again after (limits.py): a request past the column or cell limit
+is refused before pandas spends seconds on it. JSON nested more than 64 levels deep
+(runwell.wire.nesting) is a 400 too.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from dataclasses import dataclass
@@ -30,6 +35,8 @@ from runwell.scoring.errors import (
     ScoringError,
     invalid_input,
 )
+from runwell.scoring.limits import PayloadLimits
+from runwell.wire.nesting import MAX_JSON_DEPTH, nested_too_deep
 
 CONTENT_TYPE_JSON = "application/json"
 CONTENT_TYPE_CSV = "text/csv"
@@ -37,6 +44,9 @@ CONTENT_TYPE_PARQUET = "application/vnd.apache.parquet"
 CONTENT_TYPES = (CONTENT_TYPE_CSV, CONTENT_TYPE_JSON, CONTENT_TYPE_PARQUET)
 LLM_KEYS = ("messages", "prompt", "input")
 _FORMATS = frozenset(FORMAT_KEYS)
+# Rows converted to one float64 array at a time: numpy holds the GIL while it converts a
+# list, so a large body is converted in steps the event loop's thread can run between.
+_ROWS_PER_STEP = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,31 +145,49 @@ def _unsupported(content_type: str | None) -> ScoringError:
     )
 
 
-def parse_request(body: bytes, content_type: str | None, spec: InputSpec) -> ParsedRequest:
-    """Decode ``body`` sent as ``content_type`` into model input for a model described by spec."""
+def parse_request(
+    body: bytes, content_type: str | None, spec: InputSpec, limits: PayloadLimits | None = None
+) -> ParsedRequest:
+    """Decode ``body`` sent as ``content_type`` into model input for a model described by spec,
+    refusing a request past ``limits`` (none: any size)."""
     mime = media_type(content_type)
-    if mime == CONTENT_TYPE_JSON:
-        return parse_json(body, spec)
-    if mime == CONTENT_TYPE_CSV:
-        return ParsedRequest(parse_csv(body, spec.schema))
-    return ParsedRequest(parse_parquet(body))
+    try:
+        if mime == CONTENT_TYPE_JSON:
+            parsed = parse_json(body, spec, limits)
+        elif mime == CONTENT_TYPE_CSV:
+            parsed = ParsedRequest(parse_csv(body, spec.schema, limits))
+        else:
+            parsed = ParsedRequest(parse_parquet(body, limits))
+    except RecursionError:  # a structure the model's schema casting or an error message walked
+        raise _too_deep() from None
+    if limits is not None and not parsed.unwrapped and not spec.inputs_passthrough:
+        limits.check_data(parsed.data)
+    return parsed
 
 
 def decode_json(body: bytes) -> Any:
     """orjson first; stdlib json as fallback, since MLflow clients may send NaN/Infinity."""
     try:
-        return orjson.loads(body)
+        value = orjson.loads(body)
     except orjson.JSONDecodeError:
-        pass
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise invalid_input(
-            f"Ensure that input is a valid JSON formatted string. Error: {exc}"
-        ) from exc
+        try:
+            value = json.loads(body)
+        except RecursionError:
+            raise _too_deep() from None
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise invalid_input(
+                f"Ensure that input is a valid JSON formatted string. Error: {exc}"
+            ) from exc
+    if nested_too_deep(body, value):
+        raise _too_deep()
+    return value
 
 
-def parse_json(body: bytes, spec: InputSpec) -> ParsedRequest:
+def _too_deep() -> ScoringError:
+    return invalid_input(f"The JSON is nested too deeply: more than {MAX_JSON_DEPTH} levels.")
+
+
+def parse_json(body: bytes, spec: InputSpec, limits: PayloadLimits | None = None) -> ParsedRequest:
     """A JSON body (see the module docstring for the accepted shapes)."""
     payload = decode_json(body)
     if not isinstance(payload, dict):
@@ -186,6 +214,8 @@ def parse_json(body: bytes, spec: InputSpec) -> ParsedRequest:
         )
     key = keys[0]
     value = payload[key]
+    if limits is not None:
+        _check_json_input(key, value, limits)
     if key == "dataframe_split":
         data: Any = _float_frame(value, spec) if spec.float_columns else None
         if data is None:
@@ -197,6 +227,24 @@ def parse_json(body: bytes, spec: InputSpec) -> ParsedRequest:
     else:
         data = casting.cast_tensor_input(value, spec.schema)
     return ParsedRequest(data, params)
+
+
+def _check_json_input(key: str, value: Any, limits: PayloadLimits) -> None:
+    """Measure a decoded input against the limits before any DataFrame or array is built."""
+    if key == "dataframe_split" and isinstance(value, dict):
+        rows = value.get("data")
+        names = value.get("columns")
+        width = len(names) if isinstance(names, list) else 0
+        if isinstance(rows, list):
+            limits.check_rows(rows, width)
+        else:
+            limits.check(width, width)
+    elif isinstance(value, list) and value and isinstance(value[0], (dict, list)):
+        # records or instances (dicts: their keys are columns), or a tensor's rows
+        limits.check_rows(value, tensor=key in ("instances", "inputs"))
+    elif isinstance(value, dict):  # named inputs: one column each
+        sizes = [len(v) if isinstance(v, list) else 1 for v in value.values()]
+        limits.check(len(value), sum(sizes))
 
 
 def _params(value: Any) -> dict[str, Any] | None:
@@ -220,12 +268,19 @@ def _float_frame(value: Any, spec: InputSpec) -> Any:
     names = value.get("columns")
     if not isinstance(names, list) or tuple(names) != spec.float_columns:
         return None
+    rows = value.get("data")
+    if not isinstance(rows, list) or not rows:
+        return None
     try:
-        array = np.asarray(value["data"], dtype=np.float64)
-    except (KeyError, TypeError, ValueError):
+        parts = [
+            np.asarray(rows[start : start + _ROWS_PER_STEP], dtype=np.float64)
+            for start in range(0, len(rows), _ROWS_PER_STEP)
+        ]
+    except (TypeError, ValueError):
         return None
-    if array.ndim != 2 or array.shape[1] != len(names):
+    if any(part.ndim != 2 or part.shape[1] != len(names) for part in parts):
         return None
+    array = parts[0] if len(parts) == 1 else np.concatenate(parts)
     try:
         return pd.DataFrame(array, columns=spec.float_index.view(), index=value.get("index"))
     except (TypeError, ValueError):
@@ -275,10 +330,24 @@ def frame_from_records(value: Any, schema: Any) -> Any:
     return casting.cast_frame(frame, schema) if schema is not None else frame
 
 
-def parse_csv(body: bytes, schema: Any) -> Any:
+def _check_csv(body: bytes, limits: PayloadLimits) -> None:
+    """The header's columns, and (when no field is quoted, so a line is a row) the cells."""
+    end = body.find(b"\n")
+    header = body if end < 0 else body[:end]
+    if b'"' in header:  # quoted names may hold commas: the csv module counts them
+        columns = len(next(csv.reader([header.decode("utf-8", "replace")]), []))
+    else:  # counted without making a string per name
+        columns = header.count(b",") + 1 if header.strip() else 0
+    rows = body.count(b"\n") - (1 if end >= 0 else 0) + (0 if body.endswith(b"\n") else 1)
+    limits.check(columns, 0 if b'"' in body else columns * max(rows, 0))
+
+
+def parse_csv(body: bytes, schema: Any, limits: PayloadLimits | None = None) -> Any:
     """A CSV body with a header row -> DataFrame (string columns stay strings)."""
     import pandas as pd
 
+    if limits is not None:
+        _check_csv(body, limits)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -296,10 +365,25 @@ def parse_csv(body: bytes, schema: Any) -> Any:
     return casting.cast_frame(frame, schema) if schema is not None else frame
 
 
-def parse_parquet(body: bytes) -> Any:
+def _check_parquet(body: bytes, limits: PayloadLimits) -> None:
+    """Columns and rows from the file's footer, before any column is read."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:  # fastparquet reads it; the parsed frame is checked afterwards
+        return
+    try:
+        metadata = pq.read_metadata(io.BytesIO(body))
+    except Exception:  # not a Parquet file: read_parquet says so below
+        return
+    limits.check(metadata.num_columns, metadata.num_columns * metadata.num_rows)
+
+
+def parse_parquet(body: bytes, limits: PayloadLimits | None = None) -> Any:
     """A Parquet body -> DataFrame (needs pyarrow or fastparquet, as pandas does)."""
     import pandas as pd
 
+    if limits is not None:
+        _check_parquet(body, limits)
     try:
         return pd.read_parquet(io.BytesIO(body))
     except Exception as exc:

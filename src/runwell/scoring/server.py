@@ -81,8 +81,13 @@ def serve_uri(
     batch_max_size: int | None = None,
     batch_max_latency_ms: float = DEFAULT_BATCH_MAX_LATENCY_MS,
     timeout_s: float | None = DEFAULT_TIMEOUT_S,
+    allow_pickle: bool | None = None,
 ) -> None:
-    """Load ``model_uri`` with ``runwell.pyfunc.load_model``; serve it in ``workers`` processes."""
+    """Load ``model_uri`` with ``runwell.pyfunc.load_model``; serve it in ``workers`` processes.
+
+    ``allow_pickle`` is load_model's: a pickled model from a server or a registry is served
+    only with True (``runwell models serve --allow-pickle``) or RUNWELL_ALLOW_PICKLE=1.
+    """
     if workers < 1:
         raise InvalidArgument(f"workers must be >= 1, got {workers}")
     options: dict[str, Any] = {
@@ -92,11 +97,11 @@ def serve_uri(
         "timeout_s": timeout_s,
     }
     if workers == 1:
-        _run(build_app(_load(model_uri), **options), host, port, 1, False, log_level)
+        _run(build_app(_load(model_uri, allow_pickle), **options), host, port, 1, False, log_level)
         return
     gc.enable()  # this process only supervises; each worker loads the model (_load)
     os.environ[_MODEL_URI_ENV] = model_uri
-    os.environ[_OPTIONS_ENV] = json.dumps(options)
+    os.environ[_OPTIONS_ENV] = json.dumps({**options, "allow_pickle": allow_pickle})
     _run("runwell.scoring.server:app_from_environment", host, port, workers, True, log_level)
 
 
@@ -106,10 +111,11 @@ def app_from_environment() -> ScoringApp:
     if not uri:
         raise InvalidArgument(f"{_MODEL_URI_ENV} is not set; start the server with serve_uri()")
     options = json.loads(os.environ.get(_OPTIONS_ENV) or "{}")
-    return build_app(_load(uri), **options)
+    allow_pickle = options.pop("allow_pickle", None)
+    return build_app(_load(uri, allow_pickle), **options)
 
 
-def _load(model_uri: str) -> Any:
+def _load(model_uri: str, allow_pickle: bool | None = None) -> Any:
     """Load the model to serve, then move everything loaded so far out of the collector's way.
 
     Loading is imports and unpickling: it allocates a great deal and frees almost nothing, so
@@ -123,7 +129,7 @@ def _load(model_uri: str) -> Any:
         # runwell.pyfunc pulls in pandas/numpy and the flavor's library: only when serving.
         from runwell import pyfunc
 
-        model = pyfunc.load_model(model_uri)
+        model = pyfunc.load_model(model_uri, allow_pickle=allow_pickle)
         # This process only serves: the flavor may take its serving fast path (PyFuncModel).
         prepare = getattr(model, "prepare_for_serving", None)
         if callable(prepare):

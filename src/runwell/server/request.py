@@ -5,6 +5,8 @@ are lists), falling back to a JSON body when there is no query string; POST, PAT
 carry a JSON body (query parameters are ignored, as the stock server does). POST must say
 ``Content-Type: application/json``. Path parameters (``/logged-models/{model_id}``) win over
 body fields of the same name.
+
+A JSON body nested more than MAX_JSON_DEPTH levels deep (runwell.wire.nesting) is a 400.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from starlette.requests import Request
 
 from runwell.errors import ErrorCode, InvalidArgument, RunwellError
 from runwell.wire.fields import Fields, decode_json_body
+from runwell.wire.nesting import MAX_JSON_DEPTH, nested_too_deep
 
 JSON_TYPE = "application/json"
 # Far above any valid RPC (a full log-batch is a few MB; dataset profiles are capped), low
@@ -61,21 +64,34 @@ def check_json_content_type(request: Request) -> None:
         raise InvalidArgument(f"Content-Type must be one of ['{JSON_TYPE}'], got '{content_type}'.")
 
 
+def _too_deep() -> InvalidArgument:
+    return InvalidArgument(
+        f"Invalid request body: JSON nested more than {MAX_JSON_DEPTH} levels deep is refused."
+    )
+
+
 def decode_body(body: bytes) -> dict[str, Any]:
     """A JSON object body, decoded by orjson on the hot path.
 
     Anything orjson refuses (bare ``NaN`` literals, integers past 64 bits, a JSON string that
-    holds JSON) goes through the standard decoder, which owns the error messages.
+    holds JSON, nesting past orjson's 1,024 levels) goes through the standard decoder, which
+    owns the error messages.
     """
     if not body:
         return {}
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return decode_json_body(body)
-    if isinstance(value, dict):
-        return value
-    return decode_json_body(body)
+        value = None
+    if not isinstance(value, dict):
+        try:
+            value = decode_json_body(body)
+        except RecursionError:
+            raise _too_deep() from None
+    if nested_too_deep(body, value):
+        raise _too_deep()
+    decoded: dict[str, Any] = value
+    return decoded
 
 
 async def request_fields(request: Request, limit: int | None = None) -> Fields:

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runwell.errors import InvalidArgument
-from runwell.models import environment
+from runwell.models import environment, trust
 from runwell.models.flavor import (
     PYFUNC_FLAVOR,
     add_pyfunc_flavor,
@@ -27,7 +27,6 @@ from runwell.models.input_example import save_input_example
 from runwell.models.logged import log_with
 from runwell.models.model import Model, ModelInfo
 from runwell.models.signature import ModelSignature, signature_from_example
-from runwell.models.uri import download_model
 from runwell.sklearn import serialization
 
 FLAVOR_NAME = "sklearn"
@@ -63,7 +62,8 @@ def save_model(
         pyfunc_predict_fn: the method pyfunc's ``predict`` calls (``predict``,
             ``predict_proba`` ...).
         metadata: free-form metadata recorded in MLmodel.
-        skops_trusted_types: extra types (``module.Class``) trusted when loading skops files.
+        skops_trusted_types: extra types (``module.Class``) the skops file needs, recorded in
+            MLmodel; loading trusts them for your own models (see runwell.models.trust).
         mlflow_model: the Model to fill (``log_model`` passes one with its ids).
     """
     import sklearn
@@ -153,10 +153,23 @@ def _load_estimator(directory: str, conf: Mapping[str, Any]) -> Any:
     )
 
 
-def load_model(model_uri: str, dst_path: str | None = None) -> Any:
-    """The scikit-learn estimator of a model (path or model URI)."""
-    directory = download_model(model_uri, dst_path)
-    return _load_estimator(directory, _flavor_conf(directory))
+def load_model(
+    model_uri: str,
+    dst_path: str | None = None,
+    *,
+    allow_pickle: bool | None = None,
+    skops_trusted_types: Sequence[str] | None = None,
+) -> Any:
+    """The scikit-learn estimator of a model (path or model URI).
+
+    ``allow_pickle`` and ``skops_trusted_types``: as ``runwell.pyfunc.load_model`` (a
+    pickled estimator from a server or a registry needs ``allow_pickle=True``).
+    """
+    directory, decision = trust.fetch(
+        model_uri, dst_path, allow_pickle=allow_pickle, skops_trusted_types=skops_trusted_types
+    )
+    with trust.loading(decision):
+        return _load_estimator(directory, _flavor_conf(directory))
 
 
 class SklearnModelWrapper:

@@ -4,7 +4,11 @@ skops stores an estimator without pickle, and loading it checks each type agains
 list, so it is the default wherever the estimator allows. An estimator skops cannot write, or
 one holding types skops does not trust (custom classes) that the caller did not list in
 ``skops_trusted_types``, is stored with cloudpickle instead, and a log line says why.
-Loading a pickle logs the file being unpickled (it can run code).
+
+Loading follows the decision of the load in progress (runwell.models.trust): a pickle is read
+only for the user's own model or with ``allow_pickle``, and skops may build, beyond its own
+list, the flavor's fixed types, the user's types, and the types the MLmodel records only where
+pickles would be read too (a hostile file cannot trust itself).
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ import types
 from collections.abc import Sequence
 from typing import Any
 
+from runwell import env
 from runwell.errors import InvalidArgument
+from runwell.models import trust
 
 _logger = logging.getLogger(__name__)
 
@@ -108,11 +114,28 @@ def dump(
     return fmt, FILE_NAMES[fmt]
 
 
-def load(path: str, serialization_format: str, trusted: Sequence[str] | None = None) -> Any:
-    """Read an estimator; skops files must hold only trusted types."""
+def load(
+    path: str,
+    serialization_format: str,
+    recorded_types: Sequence[str] | None = None,
+    flavor_types: Sequence[str] = (),
+) -> Any:
+    """Read an estimator; skops files must hold only trusted types.
+
+    Args:
+        path: the model file.
+        serialization_format: ``skops``, ``cloudpickle`` or ``pickle``.
+        recorded_types: the ``skops_trusted_types`` the model's MLmodel lists (its own claim).
+        flavor_types: types the flavor's code trusts (LightGBM's classes).
+
+    Raises:
+        PickleRefused: a pickle of a model that is not the user's own, without an opt-in.
+        InvalidArgument: the file is missing, or holds types no one trusts.
+    """
     fmt = check_format(serialization_format)
     if not os.path.isfile(path):
         raise InvalidArgument(f"The model file '{path}' is missing from the model directory.")
+    decision = trust.current()
     if fmt == SKOPS:
         try:
             skops_io = _skops_io()
@@ -122,17 +145,31 @@ def load(path: str, serialization_format: str, trusted: Sequence[str] | None = N
                 "(pip install skops)."
             ) from None
         untrusted = skops_io.get_untrusted_types(file=path)
-        refused = sorted(set(untrusted) - set(trusted or ()))
+        trusted = {*flavor_types, *decision.skops_trusted(recorded_types)}
+        refused = sorted(set(untrusted) - trusted)
         if refused:
-            raise InvalidArgument(
-                f"Refusing to load '{path}': it holds types skops does not trust and the "
-                f"flavor's skops_trusted_types does not list: {refused}."
-            )
+            raise InvalidArgument(_untrusted_message(path, refused, recorded_types, decision))
         return skops_io.load(path, trusted=list(untrusted) or None)
-    _logger.info("Unpickling %s (%s runs code from this file).", path, fmt)
+    decision.require_pickle(path, fmt)
     with open(path, "rb") as handle:
         if fmt == CLOUDPICKLE:
             import cloudpickle
 
             return cloudpickle.load(handle)
         return pickle.load(handle)
+
+
+def _untrusted_message(
+    path: str, refused: list[str], recorded: Sequence[str] | None, decision: trust.ModelTrust
+) -> str:
+    message = f"Refusing to load '{path}': it holds types that skops does not trust: {refused}."
+    if recorded and set(refused) <= {str(name) for name in recorded}:
+        why = f"it comes from {decision.foreign}" if decision.foreign else "allow_pickle=False"
+        message += (
+            " The model's MLmodel lists them, but that list is the file's own claim: it counts "
+            f"only for your own models or with allow_pickle=True ({why})."
+        )
+    return message + (
+        f" If you trust them, pass skops_trusted_types={refused} to load_model or list them in "
+        f"{env.SKOPS_TRUSTED_TYPES}."
+    )

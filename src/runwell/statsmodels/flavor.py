@@ -11,13 +11,12 @@ forecast range); any other model predicts on the input as given.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runwell.errors import InvalidArgument
-from runwell.models import environment
+from runwell.models import environment, trust
 from runwell.models.flavor import (
     add_pyfunc_flavor,
     copy_code_paths,
@@ -28,9 +27,6 @@ from runwell.models.input_example import save_input_example
 from runwell.models.logged import log_with
 from runwell.models.model import Model, ModelInfo
 from runwell.models.signature import ModelSignature, signature_from_example
-from runwell.models.uri import download_model
-
-_logger = logging.getLogger(__name__)
 
 FLAVOR_NAME = "statsmodels"
 LOADER_MODULE = "runwell.statsmodels"
@@ -123,9 +119,9 @@ def log_model(
 def _load_file(file_path: str) -> Any:
     if not os.path.isfile(file_path):
         raise InvalidArgument(f"The model file '{file_path}' is missing from the model directory.")
+    trust.current().require_pickle(file_path)  # the user's own model, or an opt-in
     from statsmodels.iolib.smpickle import load_pickle  # type: ignore[import-untyped]
 
-    _logger.info("Unpickling %s (pickle runs code from this file).", file_path)
     return load_pickle(file_path)
 
 
@@ -139,10 +135,17 @@ def _data_file(directory: str) -> str:
     return os.path.join(directory, str(conf.get("data") or DATA_FILE))
 
 
-def load_model(model_uri: str, dst_path: str | None = None) -> Any:
-    """The fitted statsmodels results of a model (path or model URI)."""
-    directory = download_model(model_uri, dst_path)
-    return _load_file(_data_file(directory))
+def load_model(
+    model_uri: str, dst_path: str | None = None, *, allow_pickle: bool | None = None
+) -> Any:
+    """The fitted statsmodels results of a model (path or model URI).
+
+    The file is a pickle: a model from a server or a registry needs ``allow_pickle=True`` (or
+    RUNWELL_ALLOW_PICKLE=1), as ``runwell.pyfunc.load_model`` explains.
+    """
+    directory, decision = trust.fetch(model_uri, dst_path, allow_pickle=allow_pickle)
+    with trust.loading(decision):
+        return _load_file(_data_file(directory))
 
 
 class StatsmodelsModelWrapper:

@@ -11,12 +11,17 @@ them into plain values that every store (SQL or in-memory) evaluates the same wa
     # (OrderKey(kind='metric', key='loss', ascending=False),
     #  OrderKey(kind='attribute', key='start_time', ascending=True))
     decode_page_token(encode_page_token(100))  # 100
-    like_to_regex("r%", case_sensitive=True).fullmatch("run-1")  # a match
 
 The accepted grammar is the stock server's (``shared/reference/mlflow-search-syntax.md``,
 sections 1-3 and 7); every rejected input raises ``InvalidArgument`` naming what was wrong.
 The tokenizer is our own: a filter is short and parsed on every search, and identical strings
 are answered from a cache because the results are immutable.
+
+Every search is bounded before a database sees it (issue 19): a filter holds at most
+``MAX_FILTER_LENGTH`` characters, ``MAX_FILTER_CLAUSES`` comparisons and, in each LIKE or ILIKE
+pattern, ``MAX_LIKE_WILDCARDS`` '%'; an ``order_by`` at most ``MAX_ORDER_BY_CLAUSES`` clauses.
+The tokenizer's regex cannot backtrack, and LIKE patterns matched in Python go through
+``store/like.py``, never a regex.
 """
 
 from __future__ import annotations
@@ -74,6 +79,21 @@ _BAD_CLAUSE_STARTS = {  # token text, upper-cased -> why it cannot start a compa
     "AND": "Invalid clause(s): expected a comparison, got 'AND'",
 }
 _QUOTE_HINT = "if a key has '-', '/', ':' or spaces, quote it: params.`my-key` or params.\"my-key\""
+
+# Bounds on every search filter (runs, experiments, registered models, model versions, logged
+# models), checked before any database sees it (issue 19). Each comparison is a subquery, and
+# PostgreSQL took 18 s to plan and run 100 of them, 82 s for 200. Filters people write or
+# MLflow's clients build hold a handful of comparisons; 50 leaves room for generated ones.
+# 10,000 characters fit that many comparisons, or an IN list of some 250 run ids.
+MAX_FILTER_CLAUSES = 50
+MAX_FILTER_LENGTH = 10_000
+# '%' wildcards in one LIKE or ILIKE pattern, once each run of wildcards is written as one '%':
+# a pattern's cost per compared value grows with them. People write one to three.
+MAX_LIKE_WILDCARDS = 100
+# Each order_by key on a metric, param or tag joins one more table: MariaDB refuses a query of
+# more than 61 tables (that was a 503), and 500 keys overflowed SQLAlchemy's compiler (a 500).
+MAX_ORDER_BY_CLAUSES = 20
+_WILDCARD_RUN = re.compile(r"[%_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +184,7 @@ _TOKEN_RE = re.compile(
       (?P<ws>\s+)
     | (?P<backtick>`[^`]*`)
     | (?P<string>'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")
-    | (?P<number>-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?![\w.])
+    | (?P<number>-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(?![\w.])
     | (?P<name>\w+(?:\.\w+)*)
     | (?P<op>!=|>=|<=|=|<|>)
     | (?P<punct>[.(),;])
@@ -312,6 +332,12 @@ def _parse_string_list(cursor: _Cursor, op: str) -> tuple[str, ...]:
 
 
 def _parse_filter(source: str, grammar: _Grammar) -> tuple[Comparison, ...]:
+    if len(source) > MAX_FILTER_LENGTH:
+        raise InvalidArgument(
+            f"Invalid filter string {source[:80]!r}...: it is {len(source):,} characters long, "
+            f"more than the limit of {MAX_FILTER_LENGTH:,}; narrow the search with fewer or "
+            "shorter comparisons"
+        )
     cursor = _Cursor(source, "filter string")
     if any(token.is_punct(";") for token in cursor.tokens):
         raise cursor.error("Provide AND-ed expression list; ';' is not allowed")
@@ -339,6 +365,12 @@ def _parse_filter(source: str, grammar: _Grammar) -> tuple[Comparison, ...]:
         raise cursor.error(
             f"Invalid clause(s): expected AND after the comparison on {identifier!r}, "
             f"got {_shown(separator)}"
+        )
+    if len(comparisons) > MAX_FILTER_CLAUSES:
+        raise InvalidArgument(
+            f"Invalid filter string {source[:80]!r}...: it has {len(comparisons)} comparisons, "
+            f"more than the limit of {MAX_FILTER_CLAUSES}; narrow the search with fewer "
+            "comparisons (an IN list counts as one)"
         )
     return tuple(comparisons)
 
@@ -406,13 +438,40 @@ def _check(
             )
         text = value.text  # attributes keep ints exact (epoch ms); metrics are floats
         number = int(text) if kind != "metric" and text.lstrip("-").isdigit() else float(text)
+        if isinstance(number, int) and not -(2**63) <= number < 2**63:
+            # The columns are 64-bit integers: a driver cannot bind a larger Python int (500).
+            raise InvalidArgument(
+                f"Invalid value {text} for {noun} {key!r}: expected an integer in the signed "
+                "64-bit range (-9223372036854775808 to 9223372036854775807)."
+            )
         return Comparison(kind, key, op, number)
     if value.kind != "string":
         quoted = f" (quote it: '{value.text}')" if value.kind in ("name", "number") else ""
         raise InvalidArgument(
             f"Expected a quoted string value for {noun} {key!r}, got {value.text}{quoted}"
         )
-    return Comparison(kind, key, op, _unquote(value))
+    text = _unquote(value)
+    if op in ("LIKE", "ILIKE"):
+        text = _like_pattern(text, f"{noun} {key!r}")
+    return Comparison(kind, key, op, text)
+
+
+def _like_pattern(pattern: str, what: str) -> str:
+    """``pattern`` with each run of wildcards holding a '%' written as its '_'s and one '%'.
+
+    The two match the same strings, and the short form is cheaper everywhere: a database's
+    LIKE recurses at each '%' (MariaDB runs out of stack at about 1,600 of them). At most
+    ``MAX_LIKE_WILDCARDS`` '%' remain after that.
+    """
+    normal = _WILDCARD_RUN.sub(
+        lambda run: "_" * run.group().count("_") + ("%" if "%" in run.group() else ""), pattern
+    )
+    if (count := normal.count("%")) > MAX_LIKE_WILDCARDS:
+        raise InvalidArgument(
+            f"Invalid LIKE pattern for {what}: it has {count} '%' wildcards (a run of them "
+            f"counts once), more than the limit of {MAX_LIKE_WILDCARDS}"
+        )
+    return normal
 
 
 @functools.lru_cache(maxsize=1024)
@@ -481,7 +540,23 @@ def _parse_order_clause(clause: str, grammar: _Grammar) -> OrderKey:
     return OrderKey(kind, key, ascending)
 
 
+def check_order_by_size(clauses: Sequence[str]) -> None:
+    """Refuse more than ``MAX_ORDER_BY_CLAUSES`` clauses, or one over ``MAX_FILTER_LENGTH``."""
+    if len(clauses) > MAX_ORDER_BY_CLAUSES:
+        raise InvalidArgument(
+            f"Invalid order_by: it has {len(clauses)} clauses, more than the limit of "
+            f"{MAX_ORDER_BY_CLAUSES}"
+        )
+    for clause in clauses:
+        if len(clause) > MAX_FILTER_LENGTH:
+            raise InvalidArgument(
+                f"Invalid order_by clause {clause[:80]!r}...: it is {len(clause):,} characters "
+                f"long, more than the limit of {MAX_FILTER_LENGTH:,}"
+            )
+
+
 def _parse_order_by(clauses: tuple[str, ...], grammar: _Grammar) -> tuple[OrderKey, ...]:
+    check_order_by_size(clauses)
     keys: list[OrderKey] = []
     seen: set[tuple[str, str]] = set()
     for clause in clauses:
@@ -539,7 +614,7 @@ def parse_logged_model_order_by(fields: Sequence[tuple[str, bool]]) -> tuple[Ord
     return _cached_order_by(clauses, "logged_model")
 
 
-# --- page tokens and LIKE ----------------------------------------------------------------------
+# --- page tokens ---------------------------------------------------------------------------
 
 
 def encode_page_token(offset: int) -> str:
@@ -587,19 +662,3 @@ def decode_page_token(token: str | None) -> int:
             f"({MAX_PAGE_OFFSET}); pass the next_page_token of a previous response unchanged"
         )
     return offset
-
-
-def like_to_regex(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
-    """Compile a SQL LIKE pattern (``%`` any run, ``_`` one character) to a whole-string regex.
-
-    There is no escape character, as in SQLite's LIKE: every other character, backslash
-    included, matches itself. ``match``, ``fullmatch`` and ``search`` all test the whole string.
-    """
-    return _compile_like(pattern, case_sensitive)
-
-
-@functools.lru_cache(maxsize=512)
-def _compile_like(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
-    parts = [".*" if char == "%" else "." if char == "_" else re.escape(char) for char in pattern]
-    flags = re.DOTALL | (0 if case_sensitive else re.IGNORECASE)
-    return re.compile(rf"\A(?:{''.join(parts)})\Z", flags)

@@ -1,11 +1,14 @@
 """LocalArtifactRepo: artifacts in a directory of the local filesystem.
 
 Files are written to a temporary name in the target directory and renamed into place, so a
-reader never sees half a file and a crash leaves no truncated artifact behind.
+reader never sees half a file and a crash leaves no truncated artifact behind. A full disk
+(or quota) is ``Unavailable`` naming the cause, with the temporary file removed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import posixpath
 from collections.abc import Iterator
@@ -13,8 +16,25 @@ from pathlib import Path
 from typing import BinaryIO
 
 from runwell.entities import FileInfo
-from runwell.errors import InvalidArgument, NotFound
+from runwell.errors import InvalidArgument, NotFound, Unavailable
 from runwell.store import uri as uris
+
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
+
+@contextlib.contextmanager
+def _space_checked(root_uri: str) -> Iterator[None]:
+    """Writes under ``root_uri`` that fail for want of space raise Unavailable."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _NO_SPACE:
+            raise
+        raise Unavailable(
+            f"No space left to store artifacts under {root_uri} "
+            f"({os.strerror(exc.errno or errno.ENOSPC)}); nothing partial was kept. Free "
+            "space there, then retry."
+        ) from exc
 
 
 def check_relative_path(path: str | None, what: str = "artifact_path") -> str:
@@ -55,36 +75,39 @@ class LocalArtifactRepo:
         if not source.is_file():
             raise NotFound(f"No such file to log as an artifact: '{local_file}'.")
         directory = self._resolve(artifact_path)
-        directory.mkdir(parents=True, exist_ok=True)
-        self._copy_atomic(source, directory / source.name)
+        with _space_checked(self.root_uri):
+            directory.mkdir(parents=True, exist_ok=True)
+            self._copy_atomic(source, directory / source.name)
 
     def log_artifacts(self, local_dir: str, artifact_path: str | None = None) -> None:
         source = Path(local_dir)
         if not source.is_dir():
             raise NotFound(f"No such directory to log as artifacts: '{local_dir}'.")
         destination = self._resolve(artifact_path)
-        for dirpath, _dirnames, filenames in os.walk(source):
-            relative = Path(dirpath).relative_to(source)
-            target_dir = destination / relative
-            target_dir.mkdir(parents=True, exist_ok=True)
-            for name in filenames:
-                self._copy_atomic(Path(dirpath, name), target_dir / name)
+        with _space_checked(self.root_uri):
+            for dirpath, _dirnames, filenames in os.walk(source):
+                relative = Path(dirpath).relative_to(source)
+                target_dir = destination / relative
+                target_dir.mkdir(parents=True, exist_ok=True)
+                for name in filenames:
+                    self._copy_atomic(Path(dirpath, name), target_dir / name)
 
     def write_bytes(self, artifact_file: str, data: bytes) -> None:
         if not check_relative_path(artifact_file, "artifact_file"):
             raise InvalidArgument("Invalid artifact_file '': expected a file name.")
         target = self._resolve(artifact_file)
-        target.parent.mkdir(parents=True, exist_ok=True)
         import tempfile
 
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with _space_checked(self.root_uri):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
 
     def read_bytes(self, artifact_file: str) -> bytes:
         target = self._resolve(artifact_file)

@@ -15,6 +15,7 @@ from runwell.store import search_filter, validation
 from runwell.store.sql import loading, search
 from runwell.store.sql.engine import transaction
 from runwell.store.sql.rows import experiment_tags, experiments, runs
+from runwell.store.sql.search_timeout import search_transaction
 
 DEFAULT_EXPERIMENT_ID = "0"
 DEFAULT_EXPERIMENT_NAME = "Default"
@@ -131,7 +132,7 @@ class SqlExperiments:
         comparisons = search_filter.parse_experiment_filter(filter_string)
         order = search_filter.parse_experiment_order_by(order_by)
         offset = search_filter.decode_page_token(page_token)
-        with transaction(self.engine, write=False) as conn:
+        with search_transaction(self.engine, "experiments") as conn:
             query = search.experiments_query(
                 ViewType.parse(view_type), comparisons, order, conn.dialect.name
             )

@@ -26,6 +26,7 @@ from runwell.errors import InvalidArgument, NotFound
 from runwell.store.search_filter import Comparison, OrderKey
 from runwell.store.sql.loading import chunked
 from runwell.store.sql.rows import logged_model_params, logged_model_tags, logged_models
+from runwell.store.sql.search import exists, fenced
 
 _ATTRIBUTES: dict[str, sa.ColumnElement[Any]] = {
     "name": logged_models.c.name,
@@ -135,17 +136,17 @@ def _status_values(c: Comparison) -> str | tuple[str, ...]:
     return upper if isinstance(c.value, tuple) else upper[0]
 
 
-def _condition(dialect: str, c: Comparison) -> sa.ColumnElement[bool]:
+def _condition(dialect: str, c: Comparison, fence: bool) -> sa.ColumnElement[bool]:
     if c.kind == "metric":
         raise InvalidArgument(f"Invalid filter on metrics.{c.key}: {_NO_METRICS}.")
     if c.kind in ("tag", "param"):
         alias, on = _keyed(c.kind, c.key)
         if c.op == "IS NULL":
-            return ~sa.exists(sa.select(1).select_from(alias).where(on))
+            return ~exists(sa.select(1).select_from(alias).where(on), fence)
         found = sa.select(1).select_from(alias).where(on)
         if c.op != "IS NOT NULL":
             found = found.where(_compare(dialect, alias.c.value, c.op, c.value))
-        return sa.exists(found)
+        return exists(found, fence)
     value = _status_values(c) if c.key == "status" else c.value
     return _compare(dialect, _ATTRIBUTES[c.key], c.op, value)
 
@@ -164,8 +165,9 @@ def models_query(
         logged_models.c.experiment_id.in_(list(experiment_pks)),
         logged_models.c.lifecycle_stage == LifecycleStage.ACTIVE.value,
     )
+    fence = fenced(dialect, len(comparisons))
     for c in comparisons:
-        query = query.where(_condition(dialect, c))
+        query = query.where(_condition(dialect, c, fence))
     columns: list[sa.ColumnElement[Any]] = []
     for o in order:
         if o.kind == "metric":

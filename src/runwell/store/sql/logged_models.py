@@ -41,6 +41,7 @@ from runwell.store.sql.rows import (
     logged_model_tags,
     logged_models,
 )
+from runwell.store.sql.search_timeout import search_transaction
 
 MAX_SEARCH_RESULTS = 50000
 DEFAULT_SEARCH_RESULTS = 100
@@ -294,7 +295,7 @@ class SqlLoggedModels:
         offset = search_filter.decode_page_token(page_token)
         if not exp_pks:
             return Page([], None)
-        with transaction(self.engine, write=False) as conn:
+        with search_transaction(self.engine, "logged models") as conn:
             query = queries.models_query(conn.dialect.name, exp_pks, comparisons, order)
             rows = conn.execute(query.limit(limit + 1).offset(offset)).all()
             found = queries.load_models(conn, rows[:limit])

@@ -53,6 +53,7 @@ from runwell.store.sql.registry_rows import (
 )
 from runwell.store.sql.registry_statements import VersionSearches
 from runwell.store.sql.rows import logged_models, runs
+from runwell.store.sql.search_timeout import search_transaction
 
 _MAX_SOURCE_HOPS = 10
 
@@ -241,7 +242,7 @@ class SqlRegistryStore:
         comparisons = search.parse_model_filter(filter_string)
         order = search.parse_model_order_by(order_by)
         offset = search_filter.decode_page_token(page_token)
-        with transaction(self.engine, write=False) as conn:
+        with search_transaction(self.engine, "registered models") as conn:
             query = (
                 sa.select(registered_models)
                 .where(*search.model_filter_clauses(comparisons, conn.dialect.name))

@@ -24,6 +24,7 @@ from runwell.store.search_filter import Comparison, OrderKey
 from runwell.store.sql import registry_search as search
 from runwell.store.sql.raw import RawConnections
 from runwell.store.sql.registry_loading import VERSION_COLUMNS, versions_from, versions_select
+from runwell.store.sql.search_timeout import bounded_cursor
 
 # One entry per distinct filter/order shape; a service sees a handful of shapes.
 _MAX_SHAPES = 256
@@ -132,7 +133,10 @@ class VersionSearches:
     ) -> list[ModelVersion]:
         """Up to ``limit`` versions after ``offset``, with their tags and aliases."""
         sql, parameters = self.statement(comparisons, order, limit, offset)
-        with raw.read() as cursor:
+        with (
+            raw.read() as driver_cursor,
+            bounded_cursor(driver_cursor, raw.engine, "model versions") as cursor,
+        ):
             cursor.execute(sql, parameters)
             rows: list[Any] = [_VersionRow(*row) for row in cursor.fetchall()]
             if not rows:

@@ -44,6 +44,7 @@ from runwell.store.sql.raw import RawConnections
 from runwell.store.sql.rows import datasets as dataset_table
 from runwell.store.sql.rows import run_input_tags, run_inputs, runs, tags
 from runwell.store.sql.run_table import load_run_table
+from runwell.store.sql.search_timeout import search_transaction
 
 
 def _now() -> int:
@@ -437,7 +438,7 @@ class SqlTrackingStore(SqlExperiments, SqlLoggedModels, SqlOverview):
         """Up to ``max_results`` matching runs as columns, in search order (no paging)."""
         limit = _positive_max_results(max_results)
         query = self._runs_query(experiment_ids, filter_string, run_view_type, order_by)
-        with paused_gc(), transaction(self.engine, write=False) as conn:
+        with paused_gc(), search_transaction(self.engine, "runs") as conn:
             rows = [] if query is None else conn.execute(query.limit(limit)).all()
             return load_run_table(conn, rows)
 
@@ -452,7 +453,7 @@ class SqlTrackingStore(SqlExperiments, SqlLoggedModels, SqlOverview):
         if query is None:
             return 0
         counted = sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-        with transaction(self.engine, write=False) as conn:
+        with search_transaction(self.engine, "runs") as conn:
             return int(conn.execute(counted).scalar_one())
 
     def search_runs(
@@ -471,7 +472,7 @@ class SqlTrackingStore(SqlExperiments, SqlLoggedModels, SqlOverview):
         offset = search_filter.decode_page_token(page_token)
         if query is None:
             return Page([], None)
-        with paused_gc(), transaction(self.engine, write=False) as conn:
+        with paused_gc(), search_transaction(self.engine, "runs") as conn:
             rows = conn.execute(query.limit(limit + 1).offset(offset)).all()
             found = with_models(conn, rows[:limit], loading.load_runs(conn, rows[:limit]))
         token = search_filter.encode_page_token(offset + limit) if len(rows) > limit else None
