@@ -318,7 +318,8 @@ def _stress_section(stress: dict[str, Any] | None) -> list[str]:
         "20 steps; the server rounds are 8 HTTP clients sending 100-point `log-batch` requests "
         "(and a `log-metric` one time in ten) to `runwell server --workers 4`; the SIGKILL "
         "rounds kill the server and its workers once mid-round, or kill writers at random "
-        "moments six times, with new ones going on.",
+        "moments six times, with new ones going on. Seconds per round are the median measured "
+        "wall time, start-up and audit included.",
         "",
         "| Variant | Rounds | Seconds per round | Points acknowledged | Lost | Duplicated "
         "| Integrity failures | SQLite | Measured |",
