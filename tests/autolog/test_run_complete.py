@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.offline.server_process import Restartable
+from tests.offline.server_process import Restartable, running
 
 pytestmark = pytest.mark.slow
 
@@ -84,14 +84,8 @@ _FIT_AND_EXIT = textwrap.dedent(
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Restartable]:
-    directory = tmp_path / "server"
-    directory.mkdir()
-    process = Restartable(directory)
-    process.start()
-    try:
+    with running(tmp_path / "server") as process:
         yield process
-    finally:
-        process.stop()
 
 
 def _script(server: Restartable, source: str, tmp_path: Path) -> str:

@@ -12,7 +12,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -85,3 +88,15 @@ class Restartable:
                 self.process.kill()
                 self.process.wait()
             self.process = None
+
+
+@contextmanager
+def running(directory: Path, **options: Any) -> Iterator[Restartable]:
+    """A started ``Restartable`` in ``directory`` (made here), stopped on exit."""
+    directory.mkdir(parents=True, exist_ok=True)
+    process = Restartable(directory, **options)
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()

@@ -19,20 +19,14 @@ import runwell
 from runwell.cli import main
 from runwell.entities import RunStatus
 from runwell.store.sql.tracking import SqlTrackingStore
-from tests.offline.server_process import Restartable
+from tests.offline.server_process import Restartable, running
 from tests.reliability.stress import integrity
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Restartable]:
-    directory = tmp_path / "server"
-    directory.mkdir()
-    process = Restartable(directory)
-    process.start()
-    try:
+    with running(tmp_path / "server") as process:
         yield process
-    finally:
-        process.stop()
 
 
 def _server_history(server: Restartable, run_id: str, key: str) -> list[int]:
