@@ -36,14 +36,13 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from runwell import env
 from runwell.errors import ErrorCode, InvalidArgument, RunwellError
-from runwell.models.uri import ModelLocation, locate_model
+from runwell.models.uri import ModelLocation, download_location, locate_model
 from runwell.store import uri as uris
 from runwell.tracking.client import resolve_registry_uri
 from runwell.tracking.fluent import get_tracking_uri
@@ -198,8 +197,4 @@ def fetch(
         model_uri, foreign_source(model_uri, location, tracking_uri), allow_pickle,
         skops_trusted_types,
     )  # fmt: skip
-    if location.local_dir is not None:
-        return str(location.local_dir), trust
-    assert location.repo is not None
-    destination = dst_path or tempfile.mkdtemp(prefix="runwell-model-")
-    return location.repo.download_artifacts(location.path, destination), trust
+    return download_location(location, dst_path), trust

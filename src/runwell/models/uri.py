@@ -66,7 +66,11 @@ def download_model(
     model_uri: str, dst_path: str | None = None, tracking_uri: str | None = None
 ) -> str:
     """A local directory holding the model: the directory itself for local URIs, else a copy."""
-    location = locate_model(model_uri, tracking_uri)
+    return download_location(locate_model(model_uri, tracking_uri), dst_path)
+
+
+def download_location(location: ModelLocation, dst_path: str | None = None) -> str:
+    """A local directory holding the located model (a copy under ``dst_path`` if remote)."""
     if location.local_dir is not None:
         return str(location.local_dir)
     assert location.repo is not None

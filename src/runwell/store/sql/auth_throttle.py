@@ -43,6 +43,19 @@ def _where(key: Key) -> sa.ColumnElement[bool]:
     return sa.and_(auth_throttle.c.scope == key[0], auth_throttle.c.subject == key[1])
 
 
+def _new_row(
+    key: Key, failures: int, last_failure: int, last_success: int | None, expires_at: int
+) -> sa.Insert:
+    return auth_throttle.insert().values(
+        scope=key[0],
+        subject=key[1],
+        failures=failures,
+        last_failure=last_failure,
+        last_success=last_success,
+        expires_at=expires_at,
+    )
+
+
 def _later(column: sa.Column[int], value: int) -> sa.ColumnElement[int]:
     """The later of a column and a value (portable: SQLite has no GREATEST)."""
     return sa.case((column > value, column), else_=sa.literal(value))
@@ -103,16 +116,7 @@ class SqlThrottleStore:
             )
         )
         if updated.rowcount == 0:
-            conn.execute(
-                auth_throttle.insert().values(
-                    scope=key[0],
-                    subject=key[1],
-                    failures=n,
-                    last_failure=now_ms,
-                    last_success=None,
-                    expires_at=expires,
-                )
-            )
+            conn.execute(_new_row(key, n, now_ms, None, expires))
             return n
         value = conn.execute(sa.select(c.failures).where(_where(key))).scalar_one()
         return int(value)
@@ -126,16 +130,7 @@ class SqlThrottleStore:
         try:
             with transaction(self.engine, write=True) as conn:
                 if seen is None:
-                    conn.execute(
-                        auth_throttle.insert().values(
-                            scope=key[0],
-                            subject=key[1],
-                            failures=failures,
-                            last_failure=now_ms,
-                            last_success=None,
-                            expires_at=expires_at,
-                        )
-                    )
+                    conn.execute(_new_row(key, failures, now_ms, None, expires_at))
                     return True
                 updated = conn.execute(
                     auth_throttle.update()
@@ -195,16 +190,7 @@ class SqlThrottleStore:
                         )
                     )
                     if updated.rowcount == 0:
-                        conn.execute(
-                            auth_throttle.insert().values(
-                                scope=key[0],
-                                subject=key[1],
-                                failures=0,
-                                last_failure=0,
-                                last_success=now_ms,
-                                expires_at=expires,
-                            )
-                        )
+                        conn.execute(_new_row(key, 0, 0, now_ms, expires))
                 return
             except AlreadyExists:
                 if attempt == _ATTEMPTS - 1:
