@@ -80,11 +80,13 @@ def test_every_checkpoint_waits_for_the_writer_lock(tmp_path: Path) -> None:
         assert thread.is_alive() and results == []
     thread.join(5)
     assert results == [True]
-    finisher = _in_thread(background.finish)
-    with store.raw.write_lock:
+    finished: list[bool] = []
+    with store.raw.write_lock:  # held before the finisher starts: it must wait for it
+        finisher = _in_thread(lambda: finished.append(background.finish()))
         finisher.join(0.3)
-        assert finisher.is_alive()
+        assert finisher.is_alive() and finished == []
     finisher.join(10)
+    assert finished == [True]
     connection.close()
 
 

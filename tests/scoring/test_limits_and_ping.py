@@ -262,3 +262,64 @@ def test_the_limits_follow_the_environment_and_build_app(
     monkeypatch.setenv("RUNWELL_SCORING_MAX_CELLS", "lots")
     with pytest.raises(InvalidArgument, match="RUNWELL_SCORING_MAX_CELLS='lots'"):
         build_app(EchoModel())
+
+
+# --- bodies over a MiB: decoded in the decoder process (runwell.scoring.decoder) -------------
+
+MIB = 1024 * 1024
+
+
+def hostile_json() -> dict[str, bytes]:
+    """Bodies just under the 64 MiB limit, of tiny values: about a second of orjson each."""
+    rows = 60 * MIB // 10
+    return {
+        "split of 6 M two-cell rows": b'{"dataframe_split": {"data": ['
+        + b"[0.5,1.5]," * rows
+        + b"[1,2]]}}",
+        "tensor of 31 M zeros": b'{"inputs": [' + b"0," * (31 * MIB) + b"0]}",
+        "LLM prompt of 31 M zeros": b'{"prompt": [' + b"0," * (31 * MIB) + b"0]}",
+    }
+
+
+def test_ping_answers_at_once_while_hostile_64_mib_bodies_are_decoded(server: str) -> None:
+    bodies = hostile_json()
+
+    def attack() -> None:
+        for name, body in bodies.items():
+            response = post(server, body, "application/json")
+            assert response.status_code == 400, (name, response.text[:300])
+            message = response.json()["message"]
+            assert "this server accepts at most 1000000" in message, (name, message)
+            assert "RUNWELL_SCORING_MAX_CELLS" in message
+
+    latencies = probe_while(server, attack)
+    assert p99(latencies) < PING_BOUND_S, sorted(latencies)[-5:]
+
+
+def test_large_bodies_decoded_apart_answer_as_small_ones_do(server: str) -> None:
+    names = [f"c{i}" for i in range(4)]
+    rows = [[float(r), 1.0, 2.0, 3.0] for r in range(60_000)]
+    requests = {
+        "dataframe_split": {"dataframe_split": {"columns": names, "data": rows}},
+        "dataframe_records": {
+            "dataframe_records": [dict(zip(names, row, strict=True)) for row in rows]
+        },
+    }
+    for name, payload in requests.items():
+        body = orjson.dumps(payload)
+        assert len(body) > MIB, name
+        response = post(server, body, "application/json")
+        assert response.status_code == 200, (name, response.text[:300])
+        assert response.json() == {"predictions": [4] * 60_000}, name
+    # Refusals keep their code and wording when they come from the decoder process.
+    broken = b'{"dataframe_split": {"data": [' + b"[1,2]," * MIB + b"[1,2]"
+    response = post(server, broken, "application/json")
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("Invalid input. Ensure that input is a valid")
+    deep = b'{"pad": "' + b"0" * MIB + b'", "inputs": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = post(server, deep, "application/json")
+    assert response.status_code == 400, response.text[:300]
+    assert "nested too deeply" in response.json()["message"]
+    ragged = orjson.dumps({"dataframe_split": {"columns": ["a"], "data": [[1, 2]] * 200_000}})
+    response = post(server, ragged, "application/json")
+    assert response.status_code == 400, response.text[:300]

@@ -18,11 +18,11 @@ import pytest
 from runwell.entities import ExperimentTag, LoggedModelTag, Metric, Param, RunTag
 from runwell.entities.registry import ModelVersionTag, RegisteredModelTag
 from runwell.server.app import create_app
-from runwell.store.registry_uri import forget_registry_stores
 from runwell.store.sql.registry import SqlRegistryStore
 from runwell.store.sql.tracking import SqlTrackingStore
 from tests.conftest import _empty_database
 from tests.live_server import serve
+from tests.security.slow_data import LONG_VALUE, RUN_VALUE
 
 API = "/api/2.0/mlflow"
 PROMPT_TAG = "mlflow.prompt.is_prompt"
@@ -133,8 +133,37 @@ def searches(backend_url: str, tmp_path: Path) -> Iterator[Searches]:
         httpx.Client(base_url=url, timeout=120) as http,
     ):
         yield Searches(url, http, tracking, registry, experiment)
-    # The server opened its registry store through registry_uri's per-URI cache, which
-    # uri.forget_stores() leaves alone: the next test would reuse it, on an engine that the
-    # autouse fixture disposed and no longer tracks, and its connections would outlive the
-    # session (PostgreSQL then refuses to drop the test database).
-    forget_registry_stores()
+
+
+@pytest.fixture
+def slow_searches(server_url: str, tmp_path: Path) -> Iterator[Searches]:
+    """A server whose stored values make a LIKE on them slow, for every search."""
+    tracking = SqlTrackingStore(server_url, (tmp_path / "artifacts").as_uri())
+    registry = SqlRegistryStore(server_url)
+    experiment = tracking.create_experiment("slow").experiment_id
+    first = None
+    for i in range(60):
+        tags = [RunTag(key="t", value=RUN_VALUE)]
+        run = tracking.create_run(experiment, "u", 1000 + i, tags=tags)
+        first = first or run.info
+        tracking.create_logged_model(
+            experiment, name=f"lm-{i}", tags=[LoggedModelTag(key="t", value=RUN_VALUE)]
+        )
+    assert first is not None
+    for i in range(20):
+        tracking.create_experiment(f"e-{i}", tags=[ExperimentTag(key="k", value=LONG_VALUE)])
+    for i in range(40):  # PostgreSQL compares these faster than the tags above
+        registry.create_registered_model(
+            f"model-{i}", tags=[RegisteredModelTag(key="k", value=LONG_VALUE)]
+        )
+        registry.create_model_version(
+            f"model-{i}",
+            f"{first.artifact_uri}/model",
+            run_id=first.run_id,
+            tags=[ModelVersionTag(key="k", value=LONG_VALUE)],
+        )
+    with (
+        serve(create_app(tracking)) as url,
+        httpx.Client(base_url=url, timeout=120) as http,
+    ):
+        yield Searches(url, http, tracking, registry, experiment)

@@ -36,13 +36,14 @@ from runwell.store.search_filter import (
     parse_run_filter,
     parse_run_order_by,
 )
+from runwell.store.search_scope import MAX_SEARCH_EXPERIMENTS
 from runwell.store.sql.registry_search import (
     parse_model_filter,
     parse_model_order_by,
     parse_version_filter,
 )
 from runwell.store.sqlite_driver import dbapi
-from tests.security.conftest import CLAUSES, SEARCH_FIELDS, Searches
+from tests.security.conftest import API, CLAUSES, SEARCH_FIELDS, Searches
 
 FAST_S = 0.1
 PARSERS: dict[str, Callable[[str | None], tuple[Comparison, ...]]] = {
@@ -372,3 +373,22 @@ def test_other_requests_go_on_while_hostile_searches_run(searches: Searches) -> 
     assert len(statuses) > len(hostile)
     assert all(status == 200 for status in statuses), sorted(set(statuses))
     assert max(waits) < 1.0, max(waits)
+
+
+@pytest.mark.parametrize("search", ["runs", "logged-models"])
+def test_a_search_spans_at_most_the_cap_of_experiments(searches: Searches, search: str) -> None:
+    """70,000 ids were a 503 on PostgreSQL (one bound parameter each, its protocol holds 65,535)."""
+    url = f"{API}/{search}/search"
+    many = [str(i) for i in range(1, MAX_SEARCH_EXPERIMENTS + 2)]
+    refused = searches.http.post(url, json={"experiment_ids": many})
+    assert refused.status_code == 400, refused.text[:300]
+    message = refused.json()["message"]
+    assert "'experiment_ids'" in message and f"at most {MAX_SEARCH_EXPERIMENTS}" in message
+    assert f"{MAX_SEARCH_EXPERIMENTS + 1} experiments" in message
+    # Repeats count once: 70,000 copies of one id is a search of one experiment.
+    repeated = searches.http.post(url, json={"experiment_ids": [searches.experiment_id] * 70_000})
+    assert repeated.status_code == 200, repeated.text[:300]
+    found = repeated.json().get("runs" if search == "runs" else "models", [])
+    assert found, repeated.text[:300]
+    at_cap = searches.http.post(url, json={"experiment_ids": many[:MAX_SEARCH_EXPERIMENTS]})
+    assert at_cap.status_code == 200, at_cap.text[:300]

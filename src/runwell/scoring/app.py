@@ -10,7 +10,8 @@ body is read once, orjson decodes and encodes. Parsing, predict and encoding the
 in a small thread pool (``threads``), so the event loop answers ``/ping`` and ``/health`` at
 once while a large request is parsed or a slow model predicts; a request past the column or
 cell limits (limits.py) is refused with 400 before it is parsed into a DataFrame. Only a
-small body (INLINE_MAX_VALUES) is parsed on the loop. With ``batch_max_size`` set,
+small body (INLINE_MAX_VALUES) is parsed on the loop, and a JSON body over a MiB in a decoder
+process (decoder.py), since decoding holds the interpreter lock. With ``batch_max_size`` set,
 concurrent DataFrame requests are predicted together (batching.py).
 
 A model whose predicts prove quick (INLINE_PREDICT_MAX_CPU_S, eight calls in a row) is then
@@ -42,6 +43,7 @@ from runwell._version import __version__
 from runwell.errors import ErrorCode, InvalidArgument, RunwellError
 from runwell.scoring import metrics as metrics_text
 from runwell.scoring.batching import MicroBatcher, frame_key
+from runwell.scoring.decoder import JsonDecoder
 from runwell.scoring.errors import ScoringError, error_body
 from runwell.scoring.limits import PayloadLimits
 from runwell.scoring.metrics import ScoringMetrics
@@ -131,6 +133,7 @@ class ScoringApp:
         self.timeout_s = timeout_s
         self._takes_params = _takes_params(model.predict)
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="predict")
+        self._decoder = JsonDecoder(self.spec, self.limits)
         self._arriving = 0  # /invocations requests still being read or parsed
         self._batch_max_size = batch_max_size
         self._batch_max_latency_s = batch_max_latency_ms / 1000.0
@@ -161,6 +164,7 @@ class ScoringApp:
         if self._batcher is not None:
             self._batcher.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._decoder.close()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -250,7 +254,10 @@ class ScoringApp:
 
     def _parse(self, body: bytes, content_type: str | None) -> tuple[ParsedRequest, Any]:
         """The decoded request (within the limits) and, when it is to be batched, its key."""
-        parsed = parse_request(body, content_type, self.spec, self.limits)
+        if self._decoder.takes(body, content_type):
+            parsed = self._decoder.parse(body, content_type)
+        else:
+            parsed = parse_request(body, content_type, self.spec, self.limits)
         key = None
         if self._batching(parsed):
             import pandas as pd

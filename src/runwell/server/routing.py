@@ -5,6 +5,10 @@ A handler is a plain function ``(context, fields) -> dict`` that returns the wir
 each router under ``/api/2.0`` and ``/ajax-api/2.0``. The request body is read on the event
 loop, then the handler *and* the JSON encoding run in Starlette's threadpool, so neither the
 synchronous store nor encoding a million metric points blocks the loop.
+
+A search (``rpc(..., search=True)``) also listens for its client: when the connection closes
+before the answer is ready, its statements are stopped in the database
+(``store/cancellation.py``) instead of running on to the search timeout.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import anyio
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -21,6 +26,7 @@ from runwell.server.context import ServerContext, context_of
 from runwell.server.dispatch import RPC_MARK
 from runwell.server.request import request_fields
 from runwell.server.responses import encode, json_response
+from runwell.store.cancellation import Cancellation
 from runwell.store.gc_pause import paused_gc
 from runwell.wire.fields import Fields
 
@@ -40,6 +46,35 @@ def _run_bulk(handler: Handler, context: ServerContext, fields: Fields) -> bytes
         return encode(handler(context, fields))
 
 
+async def _cancel_when_gone(request: Request, cancellation: Cancellation) -> None:
+    # The body has been read, so the connection's next message is its end.
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+    await run_in_threadpool(cancellation.cancel)  # a cancel request is a network round trip
+
+
+async def run_while_connected(request: Request, work: Callable[[], bytes]) -> bytes:
+    """``work()`` in the threadpool, with its searches stopped if the client leaves first."""
+    cancellation = Cancellation()
+
+    def under_cancellation() -> bytes:
+        with cancellation.running_under():
+            return work()
+
+    # The work's own error leaves the task group as itself, not inside an ExceptionGroup.
+    failure: Exception | None = None
+    async with anyio.create_task_group() as group:
+        group.start_soon(_cancel_when_gone, request, cancellation)
+        try:
+            body = await run_in_threadpool(under_cancellation)
+        except Exception as exc:
+            failure = exc
+        group.cancel_scope.cancel()
+    if failure is not None:
+        raise failure
+    return body
+
+
 def _summary(handler: Handler) -> str:
     doc = (handler.__doc__ or "").strip()
     return doc.splitlines()[0] if doc else handler.__name__.replace("_", " ")
@@ -52,11 +87,13 @@ def rpc(
     *,
     tracking: bool = True,
     bulk: bool = False,
+    search: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register ``handler`` at ``path`` for each method (one route per method, so the
     OpenAPI operation ids stay unique). ``tracking=False`` for routes that work in
     ``--artifacts-only`` mode; ``bulk=True`` for routes whose answers can hold a million
-    objects (the collector is paused while they are built and encoded)."""
+    objects (the collector is paused while they are built and encoded); ``search=True`` for
+    searches, stopped in the database when their client leaves."""
 
     run = _run_bulk if bulk else _run
 
@@ -68,7 +105,10 @@ def rpc(
             fields = await request_fields(request, context.limits.max_request_body)
             if context.limits.checks_fields:  # not with the default limits
                 context.limits.check(path, fields)
-            body = await run_in_threadpool(run, handler, context, fields)
+            if search:
+                body = await run_while_connected(request, lambda: run(handler, context, fields))
+            else:
+                body = await run_in_threadpool(run, handler, context, fields)
             return json_response(body)
 
         setattr(endpoint, RPC_MARK, True)  # dispatch.RpcDispatch may call it directly

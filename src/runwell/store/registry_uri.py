@@ -44,6 +44,6 @@ def registry_store(uri: str) -> RegistryStore:
 
 
 def forget_registry_stores() -> None:
-    """Drop cached registry stores (tests); their engines go with uri.forget_stores()."""
+    """Drop cached registry stores (uri.forget_stores() calls this, then disposes engines)."""
     with _lock:
         _stores.clear()

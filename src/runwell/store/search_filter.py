@@ -1,7 +1,7 @@
-"""Search filters, ``order_by`` clauses and page tokens, in MLflow's syntax.
+"""Search filters and ``order_by`` clauses, in MLflow's syntax (page tokens: page_tokens.py).
 
 MLflow's ``runs/search`` and ``experiments/search`` take a SQL-like filter string of comparisons
-joined by ``AND``, a list of ``order_by`` clauses and an opaque page token. This module turns
+joined by ``AND`` and a list of ``order_by`` clauses (and an opaque page token). This module turns
 them into plain values that every store (SQL or in-memory) evaluates the same way::
 
     parse_run_filter("metrics.loss < 0.5 and tags.`mlflow.runName` LIKE 'r%'")
@@ -10,7 +10,6 @@ them into plain values that every store (SQL or in-memory) evaluates the same wa
     parse_run_order_by(["metrics.loss DESC", "created"])
     # (OrderKey(kind='metric', key='loss', ascending=False),
     #  OrderKey(kind='attribute', key='start_time', ascending=True))
-    decode_page_token(encode_page_token(100))  # 100
 
 The accepted grammar is the stock server's (``shared/reference/mlflow-search-syntax.md``,
 sections 1-3 and 7); every rejected input raises ``InvalidArgument`` naming what was wrong.
@@ -26,10 +25,7 @@ The tokenizer's regex cannot backtrack, and LIKE patterns matched in Python go t
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -612,53 +608,3 @@ def parse_logged_model_order_by(fields: Sequence[tuple[str, bool]]) -> tuple[Ord
     """
     clauses = tuple(f"{name} {'ASC' if ascending else 'DESC'}" for name, ascending in fields)
     return _cached_order_by(clauses, "logged_model")
-
-
-# --- page tokens ---------------------------------------------------------------------------
-
-
-def encode_page_token(offset: int) -> str:
-    """The token for the page starting at ``offset``: base64 of ``{"offset": N}``, as MLflow."""
-    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise InvalidArgument(f"Page offset must be a non-negative integer, got {offset!r}")
-    return base64.b64encode(json.dumps({"offset": offset}).encode()).decode("ascii")
-
-
-# The deepest page a token may ask for (the largest integer JSON carries exactly). Past it a
-# token is forged: OFFSET 2**63 overflows SQLite's and PostgreSQL's integers (it was a 500).
-MAX_PAGE_OFFSET = 2**53
-
-
-def decode_page_token(token: str | None) -> int:
-    """The offset a page token stands for; None or "" is the first page (0).
-
-    Unlike the stock server, a token for offset 0 is accepted: it is what the first page means.
-
-    Raises:
-        InvalidArgument: The token is not base64, not JSON, or has no non-negative int offset.
-    """
-    if not token:
-        return 0
-    try:
-        raw = base64.b64decode(token, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidArgument(
-            f"Invalid page token, could not base64-decode {token!r}; pass the next_page_token "
-            "of a previous response unchanged"
-        ) from exc
-    try:
-        data: object = json.loads(raw)
-    except ValueError as exc:
-        raise InvalidArgument(f"Invalid page token {token!r}: its content is not JSON") from exc
-    offset = data.get("offset") if isinstance(data, dict) else None
-    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise InvalidArgument(
-            f"Invalid page token {token!r}: expected a JSON object with a non-negative integer "
-            f"'offset', got {data!r}"
-        )
-    if offset > MAX_PAGE_OFFSET:
-        raise InvalidArgument(
-            f"Invalid page token {token[:100]!r}: its offset is past the deepest page "
-            f"({MAX_PAGE_OFFSET}); pass the next_page_token of a previous response unchanged"
-        )
-    return offset

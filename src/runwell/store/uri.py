@@ -90,7 +90,8 @@ def offline_store(uri: str) -> TrackingStore:
 
 
 def forget_stores() -> None:
-    """Drop cached stores and their connection pools (tests, after fork)."""
+    """Drop cached stores (tracking and registry) and their connection pools (tests, after
+    fork)."""
     with _lock:
         stores = list(_stores.values())
         _stores.clear()
@@ -101,6 +102,9 @@ def forget_stores() -> None:
         if journal_module is not None and isinstance(store, journal_module.JournalTrackingStore):
             store.close()  # releases the journals' writer locks
 
+    registry_module = sys.modules.get("runwell.store.registry_uri")
+    if registry_module is not None:  # its stores hold engines disposed below
+        registry_module.forget_registry_stores()
     engine_module = sys.modules.get("runwell.store.sql.engine")
     if engine_module is not None:
         engine_module.dispose_all()

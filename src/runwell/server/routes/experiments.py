@@ -48,7 +48,7 @@ def get_experiment_by_name(context: ServerContext, fields: Fields) -> Json:
     return {"experiment": experiment_to_json(experiment)}
 
 
-@rpc(router, paths.EXPERIMENTS_SEARCH, ("POST", "GET"))
+@rpc(router, paths.EXPERIMENTS_SEARCH, ("POST", "GET"), search=True)
 def search_experiments(context: ServerContext, fields: Fields) -> Json:
     """A page of experiments matching a filter, in ``order_by`` order."""
     max_results = fields.int64("max_results")

@@ -62,7 +62,7 @@ def create_logged_model(context: ServerContext, fields: Fields) -> Json:
     return {"model": logged_model_to_json(model)}
 
 
-@rpc(router, paths.LOGGED_MODELS_SEARCH)
+@rpc(router, paths.LOGGED_MODELS_SEARCH, search=True)
 def search_logged_models(context: ServerContext, fields: Fields) -> Json:
     """A page of the experiments' models that match the filter; ``{}`` without experiments."""
     experiment_ids = fields.strings("experiment_ids")

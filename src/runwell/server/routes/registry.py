@@ -80,7 +80,7 @@ def delete_registered_model(context: ServerContext, fields: Fields) -> Json:
     return {}
 
 
-@rpc(router, wire.REGISTERED_MODELS_SEARCH, ("GET",))
+@rpc(router, wire.REGISTERED_MODELS_SEARCH, ("GET",), search=True)
 def search_registered_models(context: ServerContext, fields: Fields) -> Json:
     """A page of registered models matching the filter (name and tags), by name."""
     page = context.registry().search_registered_models(
@@ -210,7 +210,7 @@ def get_model_version_download_uri(context: ServerContext, fields: Fields) -> Js
     return {"artifact_uri": uri}
 
 
-@rpc(router, wire.MODEL_VERSIONS_SEARCH, ("GET",))
+@rpc(router, wire.MODEL_VERSIONS_SEARCH, ("GET",), search=True)
 def search_model_versions(context: ServerContext, fields: Fields) -> Json:
     """A page of versions matching the filter, newest update first by default."""
     page = context.registry().search_model_versions(

@@ -74,7 +74,7 @@ def get_run(context: ServerContext, fields: Fields) -> Json:
     return {"run": run_to_json(context.tracking().get_run(run_id_of(fields)))}
 
 
-@rpc(router, paths.RUNS_SEARCH, bulk=True)
+@rpc(router, paths.RUNS_SEARCH, bulk=True, search=True)
 def search_runs(context: ServerContext, fields: Fields) -> Json:
     """A page of runs of some experiments matching a filter, in ``order_by`` order."""
     experiment_ids = fields.strings("experiment_ids")

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from runwell.entities import Experiment, ExperimentTag, LifecycleStage, Page, ViewType
 from runwell.errors import AlreadyExists, InvalidArgument, NotFound
-from runwell.store import search_filter, validation
+from runwell.store import page_tokens, search_filter, validation
 from runwell.store.sql import loading, search
 from runwell.store.sql.engine import transaction
 from runwell.store.sql.rows import experiment_tags, experiments, runs
@@ -131,14 +131,14 @@ class SqlExperiments:
         )
         comparisons = search_filter.parse_experiment_filter(filter_string)
         order = search_filter.parse_experiment_order_by(order_by)
-        offset = search_filter.decode_page_token(page_token)
+        offset = page_tokens.decode_page_token(page_token)
         with search_transaction(self.engine, "experiments") as conn:
             query = search.experiments_query(
                 ViewType.parse(view_type), comparisons, order, conn.dialect.name
             )
             rows = conn.execute(query.limit(limit + 1).offset(offset)).all()
             found = loading.load_experiments(conn, rows[:limit])
-        token = search_filter.encode_page_token(offset + limit) if len(rows) > limit else None
+        token = page_tokens.encode_page_token(offset + limit) if len(rows) > limit else None
         return Page(found, token)
 
     def _update_experiment(self, experiment_id: str, **values: Any) -> None:

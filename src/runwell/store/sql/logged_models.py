@@ -28,7 +28,8 @@ from runwell.entities import (
     Page,
 )
 from runwell.errors import InvalidArgument, NotFound
-from runwell.store import run_names, search_filter, validation
+from runwell.store import page_tokens, run_names, search_filter, validation
+from runwell.store.search_scope import experiment_scope
 from runwell.store.sql import logged_model_queries as queries
 from runwell.store.sql import model_links
 from runwell.store.sql.engine import transaction
@@ -284,7 +285,7 @@ class SqlLoggedModels:
         limit = validation.max_results(
             max_results or None, MAX_SEARCH_RESULTS, default=DEFAULT_SEARCH_RESULTS
         )
-        exp_pks = [experiment_pk(e) for e in experiment_ids]
+        exp_pks = [experiment_pk(e) for e in experiment_scope(experiment_ids)]
         for index, item in enumerate(datasets or ()):
             if not item.get("dataset_name"):
                 raise InvalidArgument(
@@ -292,14 +293,14 @@ class SqlLoggedModels:
                 )
         comparisons = search_filter.parse_logged_model_filter(filter_string)
         order = search_filter.parse_logged_model_order_by(_order_fields(order_by or ()))
-        offset = search_filter.decode_page_token(page_token)
+        offset = page_tokens.decode_page_token(page_token)
         if not exp_pks:
             return Page([], None)
         with search_transaction(self.engine, "logged models") as conn:
             query = queries.models_query(conn.dialect.name, exp_pks, comparisons, order)
             rows = conn.execute(query.limit(limit + 1).offset(offset)).all()
             found = queries.load_models(conn, rows[:limit])
-        token = search_filter.encode_page_token(offset + limit) if len(rows) > limit else None
+        token = page_tokens.encode_page_token(offset + limit) if len(rows) > limit else None
         return Page(found, token)
 
     def log_outputs(self, run_id: str, models: Sequence[ModelOutput]) -> None:

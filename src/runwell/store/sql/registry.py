@@ -30,8 +30,8 @@ from runwell.entities.registry import (
     canonical_stage,
 )
 from runwell.errors import AlreadyExists, InvalidArgument, NotFound
+from runwell.store import page_tokens, validation
 from runwell.store import registry_rules as rules
-from runwell.store import search_filter, validation
 from runwell.store.registry_rules import require_ready
 from runwell.store.registry_sources import validate_source
 from runwell.store.sql import migrate
@@ -241,7 +241,7 @@ class SqlRegistryStore:
         )
         comparisons = search.parse_model_filter(filter_string)
         order = search.parse_model_order_by(order_by)
-        offset = search_filter.decode_page_token(page_token)
+        offset = page_tokens.decode_page_token(page_token)
         with search_transaction(self.engine, "registered models") as conn:
             query = (
                 sa.select(registered_models)
@@ -252,7 +252,7 @@ class SqlRegistryStore:
             )
             rows = conn.execute(query).all()
             found = load_models(conn, rows[:limit])
-        token = search_filter.encode_page_token(offset + limit) if len(rows) > limit else None
+        token = page_tokens.encode_page_token(offset + limit) if len(rows) > limit else None
         return Page(found, token)
 
     def get_latest_versions(
@@ -528,9 +528,9 @@ class SqlRegistryStore:
         )
         comparisons = search.parse_version_filter(filter_string)
         order = search.parse_version_order_by(order_by)
-        offset = search_filter.decode_page_token(page_token)
+        offset = page_tokens.decode_page_token(page_token)
         found = self._version_searches.run(self.raw, comparisons, order, limit + 1, offset)
-        token = search_filter.encode_page_token(offset + limit) if len(found) > limit else None
+        token = page_tokens.encode_page_token(offset + limit) if len(found) > limit else None
         return Page(found[:limit], token)
 
     def set_model_version_tag(self, name: str, version: str | int, tag: ModelVersionTag) -> None:

@@ -20,6 +20,9 @@ Each limit applies to each statement of the search. A search stopped this way is
 names the limit, not the 503 a database error becomes elsewhere: clients retry a 503 (and a
 504), and the same search would only run out of time again. Use ``search_transaction`` around
 SQLAlchemy work and ``bounded_cursor`` around a driver cursor.
+
+Both also stop their statements when the request that asked for them ends first
+(``store/cancellation.py``); such a search raises the CANCELLED error, which no client reads.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from sqlalchemy.engine import Connection, Dialect, Engine
 
 from runwell import env
 from runwell.errors import InvalidArgument, Unavailable
+from runwell.store import cancellation
+from runwell.store.cancellation import Cancellation
 from runwell.store.sql.engine import transaction
 
 # Error codes of a statement the server cancelled for its time limit: PostgreSQL's
@@ -81,16 +86,19 @@ def timed_out(seconds: float, what: str) -> InvalidArgument:
 
 
 class _SqliteDeadline:
-    """A progress handler that interrupts a connection's statements once ``seconds`` passed."""
+    """A progress handler that interrupts a connection's statements once ``seconds`` passed
+    (0: never) or once the search is cancelled."""
 
-    def __init__(self, connection: Any, seconds: float) -> None:
+    def __init__(self, connection: Any, seconds: float, cancel: Cancellation | None) -> None:
         self._connection = connection
-        self._deadline = time.monotonic() + seconds
+        self._deadline = time.monotonic() + seconds if seconds else float("inf")
+        self._cancel = cancel
         self.expired = False
 
     def __call__(self) -> int:
         self.expired = time.monotonic() > self._deadline
-        return int(self.expired)  # non-zero: SQLite stops the statement ("interrupted")
+        stop = self.expired or (self._cancel is not None and self._cancel.cancelled)
+        return int(stop)  # non-zero: SQLite stops the statement ("interrupted")
 
     def __enter__(self) -> _SqliteDeadline:
         self._connection.set_progress_handler(self, _SQLITE_STEPS)
@@ -104,12 +112,33 @@ class _SqliteDeadline:
 def _translated(
     seconds: float, what: str, fired: Callable[[BaseException], bool]
 ) -> Iterator[None]:
+    cancel = cancellation.current()
     try:
         yield
     except Exception as exc:
+        if cancel is not None and cancel.cancelled:
+            raise cancellation.cancelled(what) from exc
         if fired(exc):
             raise timed_out(seconds, what) from exc
         raise
+
+
+@contextlib.contextmanager
+def _stoppable(engine: Engine, dbapi_connection: Any, what: str) -> Iterator[None]:
+    """Register how to stop ``dbapi_connection``'s statements with the current cancellation."""
+    cancel = cancellation.current()
+    if cancel is None:
+        yield
+        return
+    dialect = engine.dialect
+
+    def connect() -> Any:
+        args, kwargs = dialect.create_connect_args(engine.url)
+        return dialect.connect(*args, **kwargs)
+
+    stop = cancellation.statement_stop(dialect.name, dbapi_connection, connect)
+    with cancel.stopping_with(stop, what):
+        yield
 
 
 def _driver_error(exc: BaseException) -> BaseException:
@@ -128,22 +157,34 @@ def search_transaction(engine: Engine, what: str) -> Iterator[Connection]:
         InvalidArgument: A statement ran past RUNWELL_SEARCH_TIMEOUT_S.
     """
     seconds = env.search_timeout_s()
+    cancel = cancellation.current()
     with transaction(engine, write=False) as conn:
-        if seconds == 0:
+        dbapi_connection = conn.connection.dbapi_connection
+        if seconds == 0 and cancel is None:
             yield conn
         elif conn.dialect.name == "sqlite":
-            with _SqliteDeadline(conn.connection.dbapi_connection, seconds) as deadline:
+            with _SqliteDeadline(dbapi_connection, seconds, cancel) as deadline:
                 with _translated(seconds, what, lambda _exc: deadline.expired):
                     yield conn
+        elif seconds == 0:
+            with _stoppable(engine, dbapi_connection, what), _translated(0, what, _never):
+                yield conn
         else:
             bound, unbound = _session_limit(conn.dialect, seconds)
             conn.exec_driver_sql(bound)
             try:
-                with _translated(seconds, what, lambda exc: is_timeout(_driver_error(exc))):
+                with (
+                    _stoppable(engine, dbapi_connection, what),
+                    _translated(seconds, what, lambda exc: is_timeout(_driver_error(exc))),
+                ):
                     yield conn
             finally:
                 if unbound is not None:
                     _lift(conn, unbound)
+
+
+def _never(_exc: BaseException) -> bool:
+    return False
 
 
 def _lift(conn: Connection, unbound: str) -> None:
@@ -187,16 +228,20 @@ def bounded_cursor(cursor: Any, engine: Engine, what: str) -> Iterator[Any]:
     """
     seconds = env.search_timeout_s()
     dialect = engine.dialect
-    if seconds == 0:
+    cancel = cancellation.current()
+    if seconds == 0 and cancel is None:
         yield cursor
     elif dialect.name == "sqlite":
-        with _SqliteDeadline(cursor.connection, seconds) as deadline:
+        with _SqliteDeadline(cursor.connection, seconds, cancel) as deadline:
             with _translated(seconds, what, lambda _exc: deadline.expired):
                 yield cursor
+    elif seconds == 0:
+        with _stoppable(engine, cursor.connection, what), _translated(0, what, _never):
+            yield cursor
     elif dialect.name == "postgresql":
         cursor.execute(_session_limit(dialect, seconds)[0])
-        with _translated(seconds, what, is_timeout):
+        with _stoppable(engine, cursor.connection, what), _translated(seconds, what, is_timeout):
             yield cursor
     else:
-        with _translated(seconds, what, is_timeout):
+        with _stoppable(engine, cursor.connection, what), _translated(seconds, what, is_timeout):
             yield _BoundedCursor(cursor, dialect, max(0.001, seconds))

@@ -24,8 +24,9 @@ from runwell.entities import (
     ViewType,
 )
 from runwell.errors import InvalidArgument, NotFound
-from runwell.store import run_names, search_filter, validation
+from runwell.store import page_tokens, run_names, search_filter, validation
 from runwell.store.gc_pause import paused_gc
+from runwell.store.search_scope import experiment_scope
 from runwell.store.sql import (
     history_pages,
     history_reads,
@@ -419,7 +420,7 @@ class SqlTrackingStore(SqlExperiments, SqlLoggedModels, SqlOverview):
         order_by: Sequence[str] | None,
     ) -> sa.Select[Any] | None:
         """The checked search as a query (no limit); None when no experiment is given."""
-        exp_pks = [experiment_pk(e) for e in experiment_ids]
+        exp_pks = [experiment_pk(e) for e in experiment_scope(experiment_ids)]
         comparisons = search_filter.parse_run_filter(filter_string)
         order = search_filter.parse_run_order_by(order_by)
         if not exp_pks:
@@ -469,13 +470,13 @@ class SqlTrackingStore(SqlExperiments, SqlLoggedModels, SqlOverview):
             max_results, validation.MAX_RUNS_SEARCH_RESULTS, default=1000
         )
         query = self._runs_query(experiment_ids, filter_string, run_view_type, order_by)
-        offset = search_filter.decode_page_token(page_token)
+        offset = page_tokens.decode_page_token(page_token)
         if query is None:
             return Page([], None)
         with paused_gc(), search_transaction(self.engine, "runs") as conn:
             rows = conn.execute(query.limit(limit + 1).offset(offset)).all()
             found = with_models(conn, rows[:limit], loading.load_runs(conn, rows[:limit]))
-        token = search_filter.encode_page_token(offset + limit) if len(rows) > limit else None
+        token = page_tokens.encode_page_token(offset + limit) if len(rows) > limit else None
         return Page(found, token)
 
 
