@@ -8,11 +8,10 @@ import pytest
 
 from runwell.errors import InvalidArgument
 from runwell.store.like import like_pattern
+from runwell.store.page_tokens import decode_page_token, encode_page_token
 from runwell.store.search_filter import (
     Comparison,
     OrderKey,
-    decode_page_token,
-    encode_page_token,
     parse_experiment_filter,
     parse_experiment_order_by,
     parse_run_filter,
