@@ -9,15 +9,13 @@ FAILED), with the public logged-model calls of RunwellClient.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from runwell.autologging.session import RunScope
 from runwell.entities import LoggedModelStatus, ModelOutput
+from runwell.models.logged import save_into
 from runwell.models.model import Model
-from runwell.store import uri as uris
 from runwell.tracking.fluent_models import record_logged_model
 from runwell.tracking.fluent_registry import register_model
 
@@ -49,11 +47,7 @@ def log_model_to_run(
     )
     try:
         client.store.log_outputs(scope.run_id, [ModelOutput(model_id=logged.model_id, step=0)])
-        with tempfile.TemporaryDirectory(prefix="runwell-autolog-model-") as tmp:
-            local = os.path.join(tmp, "model")
-            save(local, model)
-            repo = uris.artifact_repo(logged.artifact_location, client.tracking_uri)
-            repo.log_artifacts(local, None)
+        save_into(logged.artifact_location, client.tracking_uri, lambda local: save(local, model))
     except BaseException:
         client.finalize_logged_model(logged.model_id, LoggedModelStatus.FAILED)
         raise

@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 import platform
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from importlib import metadata
 from typing import Any
 
+from runwell import yaml_dump
 from runwell.errors import InvalidArgument
 
 REQUIREMENTS_FILE = "requirements.txt"
@@ -31,11 +33,28 @@ def pinned(package: str) -> str:
     A local version label is dropped (``torch==2.13.0+cpu`` -> ``torch==2.13.0``): package
     indexes do not serve local versions, so the label would make the line uninstallable.
     """
-    try:
-        version = metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return package
-    return f"{package}=={version.split('+', 1)[0]}"
+    version = _installed_version(package, tuple(sys.path))
+    return package if version is None else f"{package}=={version.split('+', 1)[0]}"
+
+
+_versions: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
+def _installed_version(package: str, path: tuple[str, ...]) -> str | None:
+    # importlib.metadata searches every sys.path entry each time: a third of the background
+    # work of an autologged fit. A version found stays valid while sys.path does, as far as a
+    # running process can tell (a module already imported keeps its version anyway); a
+    # package not found is looked up again, since it may be installed meanwhile.
+    key = (package, path)
+    version = _versions.get(key)
+    if version is None:
+        try:
+            version = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return None
+        if len(_versions) < 4096:
+            _versions[key] = version
+    return version
 
 
 def _requirement_name(line: str) -> str:
@@ -121,7 +140,6 @@ def _build_dependencies() -> list[str]:
 
 def write_environment(path: str, lines: Sequence[str]) -> dict[str, Any]:
     """Write requirements.txt, python_env.yaml and conda.yaml; the pyfunc ``env`` mapping."""
-    import yaml
 
     python = platform.python_version()
     with open(os.path.join(path, REQUIREMENTS_FILE), "w", encoding="utf-8") as handle:
@@ -132,7 +150,7 @@ def write_environment(path: str, lines: Sequence[str]) -> dict[str, Any]:
         "dependencies": [f"-r {REQUIREMENTS_FILE}"],
     }
     with open(os.path.join(path, PYTHON_ENV_FILE), "w", encoding="utf-8") as handle:
-        yaml.safe_dump(python_env, handle, default_flow_style=False, sort_keys=False)
+        yaml_dump.safe_dump(python_env, handle, default_flow_style=False, sort_keys=False)
     pip_pin = pinned("pip")
     pip_bound = pip_pin.replace("==", "<=") if "==" in pip_pin else "pip"
     conda = {
@@ -141,5 +159,5 @@ def write_environment(path: str, lines: Sequence[str]) -> dict[str, Any]:
         "name": "runwell-env",
     }
     with open(os.path.join(path, CONDA_ENV_FILE), "w", encoding="utf-8") as handle:
-        yaml.safe_dump(conda, handle, default_flow_style=False, sort_keys=False)
+        yaml_dump.safe_dump(conda, handle, default_flow_style=False, sort_keys=False)
     return {"conda": CONDA_ENV_FILE, "virtualenv": PYTHON_ENV_FILE}

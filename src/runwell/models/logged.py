@@ -63,11 +63,7 @@ def log_model(
     try:
         if run_id is not None:
             store.log_outputs(run_id, [ModelOutput(model_id=logged.model_id, step=step)])
-        with tempfile.TemporaryDirectory(prefix="runwell-log-model-") as tmp:
-            local = os.path.join(tmp, "model")
-            save(local, model)
-            repo = uris.artifact_repo(logged.artifact_location, client.tracking_uri)
-            repo.log_artifacts(local, None)
+        save_into(logged.artifact_location, client.tracking_uri, lambda local: save(local, model))
     except BaseException:
         store.finalize_logged_model(logged.model_id, LoggedModelStatus.FAILED)
         raise
@@ -112,3 +108,23 @@ def log_with(save_model: Callable[..., None], arguments: Mapping[str, Any]) -> M
         step=arguments.get("step", 0),
         registered_model_name=arguments.get("registered_model_name"),
     )
+
+
+def save_into(
+    artifact_location: str, tracking_uri: str | None, save: Callable[[str], None]
+) -> None:
+    """Have ``save(path)`` write a model directory, and store it at ``artifact_location``.
+
+    On a local store the directory is written beside its place and renamed into it (no copy);
+    elsewhere it is written to a temporary directory and uploaded.
+    """
+    repo = uris.artifact_repo(artifact_location, tracking_uri)
+    staged = getattr(repo, "staged_root", None)
+    if staged is not None:
+        with staged() as local:
+            save(local)
+        return
+    with tempfile.TemporaryDirectory(prefix="runwell-model-") as tmp:
+        local = os.path.join(tmp, "model")
+        save(local)
+        repo.log_artifacts(local, None)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from runwell import yaml_dump
 from runwell.errors import InvalidArgument, NotFound
 from runwell.models.schema import ParamSchema, Schema
 from runwell.models.signature import ModelSignature
@@ -152,9 +153,7 @@ class Model:
         return out
 
     def to_yaml(self) -> str:
-        import yaml
-
-        return str(yaml.safe_dump(self.to_dict(), default_flow_style=False, sort_keys=True))
+        return str(yaml_dump.safe_dump(self.to_dict(), default_flow_style=False, sort_keys=True))
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the MLmodel file: ``path`` is the file, or a directory to write it into."""

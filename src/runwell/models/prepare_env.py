@@ -36,7 +36,7 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from runwell import env
+from runwell import env, yaml_dump
 from runwell.errors import InvalidArgument, InvalidState, NotFound
 
 ENV_ROOT = env.ENV_ROOT
@@ -309,9 +309,8 @@ def cached_conda_env(
 ) -> Path:
     """The prefix of the cached conda environment of ``spec`` (a conda.yaml mapping), with
     ``installer`` (the runwell to add, or none) pip-installed into it; built unless there."""
-    import yaml
 
-    text = yaml.safe_dump(spec, sort_keys=True)
+    text = yaml_dump.safe_dump(spec, sort_keys=True)
     key = "conda-" + env_key("conda", [text], installer)
     base = root or env_root()
     prefix = base / key

@@ -7,6 +7,7 @@ import json
 import posixpath
 from typing import Any
 
+from runwell import yaml_dump
 from runwell.errors import InvalidArgument
 
 
@@ -14,9 +15,8 @@ def dict_bytes(dictionary: Any, artifact_file: str) -> bytes:
     """JSON, or YAML when the file name ends in .yaml/.yml."""
     extension = posixpath.splitext(artifact_file)[1].lower()
     if extension in (".yaml", ".yml"):
-        import yaml
 
-        return yaml.safe_dump(dictionary, sort_keys=False, default_flow_style=False).encode()
+        return yaml_dump.safe_dump(dictionary, sort_keys=False, default_flow_style=False).encode()
     return json.dumps(dictionary, indent=2, default=str).encode()
 
 

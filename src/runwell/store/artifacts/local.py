@@ -92,6 +92,33 @@ class LocalArtifactRepo:
                 for name in filenames:
                     self._copy_atomic(Path(dirpath, name), target_dir / name)
 
+    @contextlib.contextmanager
+    def staged_root(self) -> Iterator[str]:
+        """A new directory beside the root; on a clean exit it becomes the root, by rename.
+
+        For a whole tree written at once into an empty root (a model): nothing is copied, and
+        the root holds either nothing or everything. Where the root is not empty, or the rename
+        fails, the tree is copied in as ``log_artifacts`` does.
+        """
+        import shutil
+        import tempfile
+
+        with _space_checked(self.root_uri):
+            self.root.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(dir=self.root.parent, prefix=".tmp-"))
+        try:
+            with _space_checked(self.root_uri):
+                yield str(staging / "tree")
+                tree = staging / "tree"
+                try:
+                    if self.root.is_dir():
+                        self.root.rmdir()  # only when empty: OSError otherwise
+                    os.replace(tree, self.root)
+                except OSError:
+                    self.log_artifacts(str(tree))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
     def write_bytes(self, artifact_file: str, data: bytes) -> None:
         if not check_relative_path(artifact_file, "artifact_file"):
             raise InvalidArgument("Invalid artifact_file '': expected a file name.")
