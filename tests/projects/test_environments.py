@@ -161,13 +161,16 @@ def test_conda_projects_run_through_conda_and_reuse_the_env(tmp_path: Path, fake
     assert Path(stdout).read_text() == f"prefix={prefix}\n"
 
 
-def test_without_conda_the_error_names_the_virtualenv_manager(
+def test_asking_for_conda_without_conda_names_the_virtualenv_manager(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_bin: Path
 ) -> None:
+    """Asked for by name, conda is required; left to the project, a virtualenv replaces it
+    (tests/projects/test_virtualenv.py)."""
     monkeypatch.setenv("PATH", str(fake_bin))  # no conda, mamba or micromamba anywhere
+    monkeypatch.delenv("CONDA_EXE", raising=False)
     project = project_with(tmp_path, "conda_env: conda.yaml\n", {"conda.yaml": CONDA_YAML})
     with pytest.raises(InvalidState, match="--env-manager virtualenv"):
-        runwell.projects.run(str(project))
+        runwell.projects.run(str(project), env_manager="conda")
     assert all_runs() == []
 
 

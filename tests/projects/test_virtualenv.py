@@ -110,6 +110,38 @@ def test_conda_yaml_pip_list_builds_a_virtualenv(tmp_path: Path, env_root: Path)
     assert value == 42 and Path(prefix).parent == env_root
 
 
+def test_a_conda_project_without_conda_runs_in_a_virtualenv_from_its_pip_list(
+    tmp_path: Path,
+    env_root: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """No conda installed: a conda_env project runs anyway, saying once what it does."""
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    for tool in ("bash", "env"):  # what the project's command needs; no conda on PATH
+        (empty / tool).symlink_to(f"/usr/bin/{tool}" if tool == "env" else "/bin/bash")
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("CONDA_EXE", raising=False)
+    wheel = tiny_wheel(tmp_path / "wheels")
+    conda = (
+        f"name: demo\ndependencies:\n  - python={PYTHON}\n  - numpy\n"
+        f"  - pip:\n    - tinydep @ {wheel.as_uri()}\n"
+    )
+    project = make_project(
+        tmp_path / "p",
+        f'conda_env: conda.yaml\nentry_points:\n  main:\n    command: "{SHOW}"\n',
+        {"conda.yaml": conda},
+    )
+    submitted = runwell.projects.run(str(project))
+    err = capfd.readouterr().err
+    assert "no conda, mamba or micromamba is installed: using --env-manager virtualenv" in err
+    assert "pip dependencies of conda.yaml" in err
+    value, prefix = json.loads(stdout_of(submitted.run_id))
+    assert value == 42 and Path(prefix).parent == env_root
+    assert run_of(submitted.run_id).data.tag_dict["mlflow.project.env"] == "virtualenv"
+
+
 def test_a_project_listing_runwell_logs_from_its_own_environment(
     tmp_path: Path, env_root: Path
 ) -> None:

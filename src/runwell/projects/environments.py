@@ -7,7 +7,8 @@
 | conda              | conda.yaml with conda/mamba/micromamba, cached                    |
 | docker             | the docker_env image (needs a Docker engine)                     |
 
-Without ``env_manager`` the project decides: python_env -> virtualenv, conda_env -> conda,
+Without ``env_manager`` the project decides: python_env -> virtualenv, conda_env -> conda
+(or, where no conda is installed, a virtualenv from conda.yaml's python and pip list),
 docker_env -> docker, nothing declared -> local. Environments are built once, keyed by a hash
 of what they hold (runwell.models.prepare_env: a lock per key, built beside its final place and
 renamed there), so a second run with the same spec starts without building anything.
@@ -62,6 +63,14 @@ def choose_manager(spec: ProjectSpec, requested: str | None, echo: Echo) -> str:
     """
     if requested is None:
         chosen = _DEFAULTS[spec.env_type]
+        if chosen == "conda" and prepare_env.find_conda() is None:
+            name = spec.env_file.name if spec.env_file is not None else "conda.yaml"
+            echo(
+                f"The project declares conda_env, and no conda, mamba or micromamba is "
+                f"installed: using --env-manager virtualenv, built with uv from the Python "
+                f"version and pip dependencies of {name} (its conda packages are not installed)."
+            )
+            return "virtualenv"
         what = spec.env_type if spec.env_type != "none" else "no environment"
         echo(f"The project declares {what}: using --env-manager {chosen}.")
         return chosen
