@@ -62,6 +62,9 @@ ALLOWED_MODEL_SOURCES = "RUNWELL_ALLOWED_MODEL_SOURCES"
 # The SQLite library of the embedded stores: `auto` (the bundled pysqlite3 build when it is
 # installed and newer than Python's), `pysqlite3`, or `sqlite3` (Python's own).
 SQLITE_DRIVER = "RUNWELL_SQLITE_DRIVER"
+# `1` makes `import mlflow` resolve to runwell in tools that import mlflow themselves, where no
+# real mlflow is installed (runwell.compat; the runwell_mlflow_alias.pth hook reads it).
+MLFLOW_ALIAS = "RUNWELL_MLFLOW_ALIAS"
 
 _MLFLOW_TWINS = {
     TRACKING_URI: "MLFLOW_TRACKING_URI",

@@ -92,7 +92,10 @@ def project_with(tmp_path: Path, env_text: str, files: dict[str, str]) -> Path:
     return make_project(tmp_path / "p", mlproject, files)
 
 
-def test_the_default_manager_follows_the_project(tmp_path: Path) -> None:
+def test_the_default_manager_follows_the_project(
+    tmp_path: Path, fake_bin: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_tool(fake_bin, "conda", FAKE_CONDA)
     said: list[str] = []
     cases = {
         "python_env": ("python_env: e.yaml\n", {"e.yaml": "{}\n"}, "virtualenv"),
@@ -106,6 +109,12 @@ def test_the_default_manager_follows_the_project(tmp_path: Path) -> None:
         assert choose_manager(spec, "local", said.append) == "local"
     assert said[-1] == "The project declares no environment: using --env-manager local."
     assert said[0] == "The project declares python_env: using --env-manager virtualenv."
+    # Where no conda is installed, a conda_env project gets a virtualenv, and is told so.
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    spec = load_project(tmp_path / "conda_env")
+    assert choose_manager(spec, None, said.append) == "virtualenv"
+    assert "no conda, mamba or micromamba is installed: using --env-manager virtualenv" in said[-1]
+    assert choose_manager(spec, "conda", said.append) == "conda"  # asked for: tried, and fails
 
 
 @pytest.mark.parametrize(

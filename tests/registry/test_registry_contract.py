@@ -237,22 +237,22 @@ def test_search_model_versions(stores: Stores) -> None:
             registry.search_model_versions(bad)
 
 
-def test_a_logged_model_registers_only_once_ready(stores: Stores) -> None:
+def test_a_pending_logged_model_registers_but_a_failed_one_does_not(stores: Stores) -> None:
+    # MLflow's log_model(registered_model_name=...) registers before it finalizes the model.
     registry = stores.registry
     exp_id = stores.tracking.create_experiment("uploads").experiment_id
+    run_id = stores.tracking.create_run(exp_id, "u", 1).info.run_id
     registry.create_registered_model("m")
-    pending = stores.tracking.create_logged_model(exp_id, name="pending")
+    pending = stores.tracking.create_logged_model(exp_id, name="pending", source_run_id=run_id)
     failed = stores.tracking.create_logged_model(exp_id, name="failed")
     stores.tracking.finalize_logged_model(failed.model_id, "FAILED")
-    for model, state in ((pending, "PENDING"), (failed, "FAILED")):
-        with pytest.raises(InvalidArgument, match=f"'{model.model_id}' is {state}, not READY"):
-            registry.create_model_version("m", f"models:/{model.model_id}", model_id=model.model_id)
-        with pytest.raises(InvalidArgument, match="not READY"):
-            registry.create_model_version("m", f"models:/{model.model_id}")
+    for given in (failed.model_id, None):
+        with pytest.raises(InvalidArgument, match=f"'{failed.model_id}' is FAILED"):
+            registry.create_model_version("m", f"models:/{failed.model_id}", model_id=given)
     assert not registry.get_registered_model("m").latest_versions
-    stores.tracking.finalize_logged_model(pending.model_id, "READY")
     version = registry.create_model_version("m", f"models:/{pending.model_id}")
-    assert (version.version, version.model_id) == ("1", pending.model_id)
+    # The run comes from the logged model's source_run_id, as MLflow fills it.
+    assert (version.version, version.model_id, version.run_id) == ("1", pending.model_id, run_id)
 
 
 def test_lineage_and_download_uri(stores: Stores) -> None:
@@ -277,8 +277,9 @@ def test_lineage_and_download_uri(stores: Stores) -> None:
     assert (copied.name, copied.version, copied.source) == ("copy", "1", "models:/m/1")
     assert (copied.run_id, copied.model_id) == (run_id, logged.model_id)
     assert registry.get_model_version_download_uri("copy", 1) == logged.artifact_location
-    with pytest.raises(NotFound):
-        registry.create_model_version("m", S3, run_id="0" * 32)
+    # An admin-allowed source with a run this server does not know: recorded as given (MLflow).
+    external = registry.create_model_version("m", S3, run_id="0" * 32)
+    assert (external.run_id, external.source) == ("0" * 32, S3)
     with pytest.raises(NotFound):
         registry.copy_model_version("m", 9, "copy")
     assert len(registry.search_model_versions("name = 'copy'")) == 1

@@ -68,7 +68,7 @@ def test_create_logged_model_generates_a_name_and_needs_nothing_else(
     assert model.tags == {} and model.params == {}
 
 
-def test_create_logged_model_refuses_bad_experiments_runs_and_names(
+def test_create_logged_model_refuses_bad_experiments_and_names(
     store: SqlTrackingStore,
 ) -> None:
     with pytest.raises(NotFound, match="No Experiment with id=404"):
@@ -79,8 +79,8 @@ def test_create_logged_model_refuses_bad_experiments_runs_and_names(
     store.delete_experiment(gone)
     with pytest.raises(InvalidArgument, match="must be in the 'active' state"):
         store.create_logged_model(gone)
-    with pytest.raises(NotFound, match="Run with id=feed not found"):
-        store.create_logged_model("0", source_run_id="feed")
+    with pytest.raises(InvalidArgument, match="source_run_id"):
+        store.create_logged_model("0", source_run_id="r" * 65)
     for bad in ("a/b", "a.b", "50%", "it's", "   "):
         with pytest.raises(InvalidArgument, match="Invalid logged model name"):
             store.create_logged_model("0", name=bad)
@@ -89,6 +89,8 @@ def test_create_logged_model_refuses_bad_experiments_runs_and_names(
     with pytest.raises(InvalidArgument, match=re.escape("tags.key")):
         store.create_logged_model("0", tags=_tags(**{"bad#key": "v"}))
     assert len(store.search_logged_models(["0", gone])) == 0
+    # As MLflow: the source run is a reference, not looked up (a run of another server).
+    assert store.create_logged_model("0", source_run_id="feed").source_run_id == "feed"
 
 
 def test_get_logged_model_unknown_and_deleted(store: SqlTrackingStore) -> None:

@@ -47,8 +47,13 @@ def test_a_root_that_holds_files_gets_the_tree_copied_in(tmp_path: Path) -> None
 def test_a_failed_save_leaves_the_root_as_it_was(tmp_path: Path) -> None:
     root = tmp_path / "artifacts"
     repo = LocalArtifactRepo(root.as_uri())
-    with pytest.raises(RuntimeError, match="flavor failed"), repo.staged_root() as local:
-        _write_tree(local)
-        raise RuntimeError("flavor failed")
+
+    def failing_save() -> None:
+        with repo.staged_root() as local:
+            _write_tree(local)
+            raise RuntimeError("flavor failed")
+
+    with pytest.raises(RuntimeError, match="flavor failed"):
+        failing_save()
     assert not root.exists()
     assert list(tmp_path.iterdir()) == []

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from runwell import env
+from runwell.compat.mlflow_alias import real_mlflow_spec
 from runwell.errors import InvalidArgument, InvalidState, RunwellError
 from runwell.models import prepare_env
 from runwell.projects import env_files
@@ -97,11 +99,18 @@ def choose_manager(spec: ProjectSpec, requested: str | None, echo: Echo) -> str:
 
 
 def _local() -> ProjectEnv:
-    """This interpreter: its directory goes first on PATH, so ``python`` is this Python."""
+    """This interpreter: its directory goes first on PATH, so ``python`` is this Python.
+
+    Where this Python has no real mlflow, the command gets RUNWELL_MLFLOW_ALIAS=1 (unless the
+    caller set the variable), so an MLflow project's ``import mlflow`` runs on runwell
+    (runwell.compat.mlflow_alias; a real mlflow found at import time still wins).
+    """
     bin_dir = str(Path(sys.executable).parent)
     variables = {"PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
     if sys.prefix != sys.base_prefix:
         variables["VIRTUAL_ENV"] = sys.prefix
+    if env.MLFLOW_ALIAS not in os.environ and real_mlflow_spec() is None:
+        variables[env.MLFLOW_ALIAS] = "1"
     return ProjectEnv(manager="local", variables=variables)
 
 

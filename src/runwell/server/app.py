@@ -30,6 +30,7 @@ from runwell.server.dispatch import RpcDispatch, rpc_routes
 from runwell.server.limits import Limits, from_megabytes
 from runwell.server.openapi import describe_rpcs
 from runwell.server.routes import (
+    ajax,
     artifacts,
     experiments,
     logged_models,
@@ -55,6 +56,8 @@ API_ROUTERS: list[APIRouter] = [
     logged_models.router,
     registry.router,
 ]
+# Routers mounted under /ajax-api/2.0 only (MLflow's UI-only routes).
+AJAX_ROUTERS: list[APIRouter] = [ajax.router]
 # Routers mounted at the root (after the static prefix).
 ROOT_ROUTERS: list[APIRouter] = [meta.router, artifacts.ui_router]
 
@@ -128,6 +131,9 @@ def create_app(
         app.include_router(router, prefix=prefix + API_PREFIX)
         app.include_router(router, prefix=prefix + AJAX_PREFIX, include_in_schema=False)
         mounts += [(prefix + API_PREFIX, router), (prefix + AJAX_PREFIX, router)]
+    for router in AJAX_ROUTERS:
+        app.include_router(router, prefix=prefix + AJAX_PREFIX, include_in_schema=False)
+        mounts.append((prefix + AJAX_PREFIX, router))
     for router in ROOT_ROUTERS:
         app.include_router(router, prefix=prefix)
         mounts.append((prefix, router))

@@ -7,6 +7,12 @@ server read: local paths only under the server's own roots (``file:///etc`` must
 ``get-artifact`` into a way to read the server's disk), and no ``http(s)`` locations (the
 server must not fetch URLs a client picked). Object stores (``s3://``...) are read with the
 server's credentials, as MLflow's server reads them.
+
+One ``http(s)`` form is the server's own: MLflow documents ``--default-artifact-root
+http://HOST:PORT/api/2.0/mlflow-artifacts/artifacts``, so runs get locations on this server's
+proxy. A location on the same scheme, host and port as such a configured root, under its
+proxy route, is read from the artifacts destination (as ``mlflow-artifacts:/<p>`` is) and
+never fetched over HTTP; any other ``http(s)`` location stays refused.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from runwell.store.protocols import ArtifactRepo
 
 RepoFactory = Callable[[str], ArtifactRepo]
 PROXY_SCHEME = "mlflow-artifacts"
+PROXY_ROUTE = "/api/2.0/mlflow-artifacts/artifacts"
 # Object stores the server reads with its own credentials, as MLflow's server does.
 OBJECT_STORE_SCHEMES = frozenset({"s3", "gs", "wasbs", "abfss"})
 
@@ -45,6 +52,7 @@ class ArtifactRoots:
         self._destination: ArtifactRepo | None = None
         roots = [*readable_local_roots, *([destination] if destination else [])]
         self._local_roots = [Path(p).resolve() for p in map(_local_or_none, roots) if p]
+        self._own_proxies = {own for own in map(_own_proxy, roots) if own is not None}
 
     @property
     def serving(self) -> bool:
@@ -69,6 +77,9 @@ class ArtifactRoots:
             self.destination()  # 503 when not serving
             assert self.destination_uri is not None
             return self._factory(_join(self.destination_uri, relative))
+        proxied = self._proxied_path(artifact_uri)
+        if proxied is not None:
+            return self.for_uri(f"{PROXY_SCHEME}:/{proxied}")
         local = _local_or_none(artifact_uri)
         if local is not None:
             resolved = Path(local).resolve()
@@ -78,6 +89,26 @@ class ArtifactRoots:
             # An http(s) location would make the server fetch URLs a client chose (SSRF).
             raise _refused(f"The server does not read '{scheme}:' artifact locations")
         return self._factory(artifact_uri)
+
+    def _proxied_path(self, artifact_uri: str) -> str | None:
+        """The proxy path of a URL on this server's own artifact proxy, else None."""
+        parsed = urlparse(artifact_uri)
+        if parsed.scheme.lower() not in ("http", "https") or parsed.query or parsed.fragment:
+            return None
+        for scheme, netloc, route in self._own_proxies:
+            same = (parsed.scheme.lower(), parsed.netloc.lower()) == (scheme, netloc)
+            if same and (parsed.path == route or parsed.path.startswith(route + "/")):
+                return parsed.path[len(route) :].lstrip("/")
+        return None
+
+
+def _own_proxy(root: str) -> tuple[str, str, str] | None:
+    """(scheme, host:port, route) of a configured root on this server's proxy, else None."""
+    parsed = urlparse(root)
+    if parsed.scheme.lower() not in ("http", "https") or PROXY_ROUTE not in parsed.path:
+        return None
+    route = parsed.path.split(PROXY_ROUTE, 1)[0] + PROXY_ROUTE
+    return parsed.scheme.lower(), parsed.netloc.lower(), route
 
 
 def _refused(what: str) -> RunwellError:

@@ -132,8 +132,8 @@ def require_ready(model_id: str, status: LoggedModelStatus | str | int | None) -
     """Refuse a logged model whose files are not known to be complete.
 
     ``log_model`` marks a model READY only after every file is uploaded; PENDING means the
-    upload is under way or its process stopped, FAILED that it raised. Neither is loaded or
-    registered, so a partial model directory never passes for a model.
+    upload is under way or its process stopped, FAILED that it raised. Neither is loaded, so a
+    partial model directory never passes for a model (registration: ``require_registrable``).
     """
     from runwell.entities import LoggedModelStatus
 
@@ -144,5 +144,22 @@ def require_ready(model_id: str, status: LoggedModelStatus | str | int | None) -
     raise InvalidArgument(
         f"Logged model '{model_id}' is {shown}, not READY: its files were not all uploaded "
         "(the logging process failed or stopped, or is still uploading), so it cannot be "
-        "loaded or registered."
+        "loaded."
     )
+
+
+def require_registrable(model_id: str, status: LoggedModelStatus | str | int | None) -> None:
+    """Refuse to register a logged model whose upload failed.
+
+    MLflow registers a PENDING model (``log_model(registered_model_name=...)`` registers
+    before the client finalizes it), so only a model known to be broken is refused; loading
+    still waits for READY (``require_ready``).
+    """
+    from runwell.entities import LoggedModelStatus
+
+    state = LoggedModelStatus.parse(status) if status is not None else None
+    if state is LoggedModelStatus.FAILED:
+        raise InvalidArgument(
+            f"Logged model '{model_id}' is FAILED: its files were not all uploaded, so "
+            "it cannot be registered. Log the model again."
+        )

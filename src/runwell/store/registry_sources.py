@@ -7,9 +7,11 @@ source, then ``get-download-uri``) and a series of bypasses (``%2e%2e``, double 
 reference/mlflow-limits-and-validation.md §6, are checked on the *fully decoded* text so that no
 encoding changes what is checked:
 
-- no control characters, no backslash, no ``?`` or ``#``, no ``.`` or ``..`` segment;
+- no control characters, no backslash, no ``?`` or ``#``; no ``.`` or ``..`` segment in a
+  URI that is not local;
 - a local path or ``file:`` URI only inside the artifact directory of the ``run_id`` (or the
-  ``model_id``) given with it, after resolving symlinks;
+  ``model_id``) given with it, after resolving ``..`` and symlinks (MLflow resolves local
+  sources too, so ``<run root>/model/..`` is the run's root);
 - ``runs:/<id>/...`` without a host, naming the request's ``run_id`` (or giving it);
 - ``models:/m-<id>`` naming the request's ``model_id`` (or giving it), or
   ``models:/<name>/<version>`` of an existing version; nothing else under ``models:``;
@@ -39,7 +41,7 @@ from typing import Protocol
 from urllib.parse import urlparse
 
 from runwell import env
-from runwell.errors import InvalidArgument
+from runwell.errors import InvalidArgument, NotFound
 from runwell.store.registry_rules import fully_decoded
 
 MAX_SOURCE_LENGTH = 2048
@@ -138,15 +140,16 @@ def validate_source(
             raise _invalid(source, f"{why[0].upper()}{why[1:]} are not allowed.")
     parsed = urlparse(decoded)
     scheme = parsed.scheme.lower()
-    segments = (parsed.path if scheme else decoded).split("/")
+    if scheme in ("", "file") or len(scheme) == 1:
+        # '.' and '..' are resolved here, as the OS would, before the containment check.
+        return _local(source, decoded, scheme, run_id, model_id, lookup)
+    segments = parsed.path.split("/")
     if ".." in segments or "." in segments[1:-1]:
         raise _invalid(
             source,
             "If supplying a source as an absolute path or URI, it must be provided without "
             "relative path references ('.' or '..') present.",
         )
-    if scheme in ("", "file") or len(scheme) == 1:
-        return _local(source, decoded, scheme, run_id, model_id, lookup)
     if scheme == "runs":
         return _runs(source, parsed.netloc, parsed.path, run_id, model_id, lookup)
     if scheme == "models":
@@ -171,7 +174,14 @@ def _roots(run_id: str | None, model_id: str | None, lookup: SourceLookup) -> li
     """(what, artifact URI) of the request's run and logged model."""
     roots = []
     if run_id:
-        roots.append((f"run {run_id}", lookup.run_artifact_uri(run_id)))
+        try:
+            roots.append((f"run {run_id}", lookup.run_artifact_uri(run_id)))
+        except NotFound:
+            # MLflow answers 400 here: the run_id does not identify what holds the source.
+            raise InvalidArgument(
+                f"Invalid model version source: the run_id request parameter ({run_id!r}) "
+                "must identify the run whose artifacts contain the source; no such run."
+            ) from None
     if model_id:
         roots.append((f"logged model {model_id}", lookup.logged_model_artifact_uri(model_id)))
     return roots
@@ -203,9 +213,12 @@ def _local(
     ]
     if not roots:
         raise _invalid(source, hint)
-    real = os.path.realpath(posixpath.normpath(path))
+    # Both readings must stay inside: the OS's ('..' after resolving a symlink) and the
+    # lexical one a client applies to the text.
+    readings = {os.path.realpath(path), os.path.realpath(posixpath.normpath(path))}
     for _what, root in roots:
-        if _inside(real, os.path.realpath(root)):
+        real_root = os.path.realpath(root)
+        if all(_inside(real, real_root) for real in readings):
             return Lineage(run_id, model_id)
     raise _invalid(source, f"It lies outside the artifact directory of {roots[0][0]}. " + hint)
 

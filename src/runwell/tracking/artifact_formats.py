@@ -15,8 +15,8 @@ def dict_bytes(dictionary: Any, artifact_file: str) -> bytes:
     """JSON, or YAML when the file name ends in .yaml/.yml."""
     extension = posixpath.splitext(artifact_file)[1].lower()
     if extension in (".yaml", ".yml"):
-
-        return yaml_dump.safe_dump(dictionary, sort_keys=False, default_flow_style=False).encode()
+        text = yaml_dump.safe_dump(dictionary, sort_keys=False, default_flow_style=False)
+        return str(text).encode()
     return json.dumps(dictionary, indent=2, default=str).encode()
 
 

@@ -228,6 +228,21 @@ api("GET", "/mlflow-artifacts/presigned/{artifact_path:path}", artifact(READ))
 api("GET", paths.ARTIFACTS_LIST, run(READ))
 root("GET", "/get-artifact", run(READ))
 
+# ---------------------------------------------------------------- MLflow UI (ajax only)
+_AJAX = paths.AJAX_PREFIX
+root(
+    "GET",
+    _AJAX + "/mlflow/metrics/get-history-bulk",
+    Rule(checks=(Check(Target.RUNS, READ, "run_id"),)),
+)
+root(
+    "POST",
+    _AJAX + "/mlflow/experiments/search-datasets",
+    Rule(checks=(Check(Target.EXPERIMENTS, READ, "experiment_ids"),)),
+)
+# The body is the file, so the run comes from the query, read as the handler reads it.
+root("POST", _AJAX + "/mlflow/upload-artifact", ui(Check(Target.RUN, EDIT, "run_uuid")))
+
 # ---------------------------------------------------------------- logged models
 api(
     "POST",

@@ -36,7 +36,15 @@ router = APIRouter(tags=["artifacts"])
 ui_router = APIRouter(tags=["artifacts"])
 
 _FILE = paths.ARTIFACTS + "/{artifact_path:path}"
-# Types a browser could run or render as a page are sent as plain text.
+# MLflow's download types (``mlflow.utils.mime_type_utils``): these extensions, and the
+# extensionless MLmodel and MLproject, are sent as text/plain; other names get their guessed
+# type, application/octet-stream when there is none.
+_TEXT_EXTENSIONS = frozenset(
+    "txt log err cfg conf cnf cf ini properties prop hocon toml yaml yml xml json js py py3 "
+    "csv tsv md rst ipynb MLmodel MLproject".split()
+)
+# Types a browser could run or render as a page are sent as text/plain, where MLflow sends
+# them as guessed (an attachment with nosniff): never HTML or SVG from the server's origin.
 _ACTIVE_TYPES = frozenset(
     {
         "application/javascript",
@@ -50,17 +58,21 @@ _ACTIVE_TYPES = frozenset(
 )
 
 
-def _content_type(name: str) -> str:
+def content_type(name: str) -> str:
+    """The Content-Type of a download named ``name`` (no charset, as MLflow sends it)."""
+    extension = posixpath.splitext(name)[1].lstrip(".") or name
+    if extension in _TEXT_EXTENSIONS:
+        return "text/plain"
     guessed, _encoding = mimetypes.guess_type(name)
     if guessed is None:
-        return "text/plain" if name in ("MLmodel", "MLproject") else "application/octet-stream"
-    if guessed in _ACTIVE_TYPES or guessed.startswith("text/"):
+        return "application/octet-stream"
+    if guessed in _ACTIVE_TYPES or "html" in guessed or guessed.endswith(("/xml", "+xml")):
         return "text/plain"
     return guessed
 
 
 def file_response(chunks: Iterator[bytes], path: str) -> Response:
-    """A streamed download: guessed type, attachment disposition (nosniff is global)."""
+    """A streamed download: MLflow's type, attachment disposition (nosniff is global)."""
     name = posixpath.basename(path)
     quoted = quote(name)
     disposition = (
@@ -68,10 +80,9 @@ def file_response(chunks: Iterator[bytes], path: str) -> Response:
         if quoted == name
         else f"attachment; filename*=utf-8''{quoted}"
     )
+    # Set as a header, not media_type: Starlette would add "; charset=utf-8" to text types.
     return StreamingResponse(
-        chunks,
-        media_type=_content_type(name),
-        headers={"Content-Disposition": disposition},
+        chunks, headers={"Content-Type": content_type(name), "Content-Disposition": disposition}
     )
 
 

@@ -47,6 +47,7 @@ from runwell.store.sql.search_timeout import search_transaction
 MAX_SEARCH_RESULTS = 50000
 DEFAULT_SEARCH_RESULTS = 100
 _NAME_FORBIDDEN = "/:.%\"'"
+_MAX_RUN_ID_LENGTH = 64  # the source_run_id column's width
 
 
 def _now() -> int:
@@ -113,6 +114,12 @@ class SqlLoggedModels:
         checked_name = _model_name(name)
         checked_tags = _checked_tags(tags)
         checked_params = _checked_params(params)
+        # The source run is not looked up: MLflow records any id given (a model logged from
+        # another workspace or an external process names a run this server never saw).
+        if source_run_id is not None and len(source_run_id) > _MAX_RUN_ID_LENGTH:
+            raise InvalidArgument(
+                f"'source_run_id' exceeds the maximum length of {_MAX_RUN_ID_LENGTH} characters."
+            )
         if model_type is not None and len(model_type) > 500:
             raise InvalidArgument("'model_type' exceeds the maximum length of 500 characters.")
         model_id = f"m-{uuid.uuid4().hex}"
@@ -130,8 +137,6 @@ class SqlLoggedModels:
                     f"The experiment {experiment_id} must be in the 'active' state. "
                     f"Current state is {exp.lifecycle_stage}."
                 )
-            if source_run_id:
-                model_links.run_pk(conn, source_run_id, active=False)
             result = conn.execute(
                 logged_models.insert().values(
                     model_id=model_id,

@@ -32,8 +32,8 @@ from runwell.entities.registry import (
 from runwell.errors import AlreadyExists, InvalidArgument, NotFound
 from runwell.store import page_tokens, validation
 from runwell.store import registry_rules as rules
-from runwell.store.registry_rules import require_ready
-from runwell.store.registry_sources import validate_source
+from runwell.store.registry_rules import require_registrable
+from runwell.store.registry_sources import Lineage, validate_source
 from runwell.store.sql import migrate
 from runwell.store.sql import registry_search as search
 from runwell.store.sql.engine import get_engine, transaction
@@ -94,8 +94,15 @@ class _Lookup:
         ).first()
         if row is None or row.lifecycle_stage != LifecycleStage.ACTIVE.value:
             raise NotFound(f"Logged model with ID '{model_id}' not found.")
-        require_ready(model_id, row.status)
+        require_registrable(model_id, row.status)
         return str(row.artifact_location)
+
+    def source_run_id(self, model_id: str) -> str | None:
+        """The run that produced a logged model (None when it names none)."""
+        found = self.conn.execute(
+            sa.select(logged_models.c.source_run_id).where(logged_models.c.model_id == model_id)
+        ).scalar()
+        return str(found) if found else None
 
     def require_model_version(self, name: str, version: int) -> None:
         _version_row(self.conn, name, version)
@@ -378,13 +385,16 @@ class SqlRegistryStore:
             raise InvalidArgument("'run_link' exceeds the maximum length of 2048 characters.")
         lookup = _Lookup(conn)
         model = _model_row(conn, name, lock=True)
-        if run_id:
-            lookup.run_artifact_uri(run_id)
+        # An unknown run_id is not itself an error (MLflow records it as given); the source
+        # check below refuses it where the source would have to lie in that run's artifacts.
         if model_id:
             lookup.logged_model_artifact_uri(model_id)
         lineage = validate_source(
             source, run_id=run_id or None, model_id=model_id or None, lookup=lookup
         )
+        if lineage.model_id and not lineage.run_id:
+            # As MLflow does: a version of a logged model belongs to the run that made it.
+            lineage = Lineage(lookup.source_run_id(lineage.model_id), lineage.model_id)
         number = model.last_version + 1
         now = _now()
         conn.execute(

@@ -1,0 +1,1 @@
+"""``mlflow.tracking``: runwell.tracking (MlflowClient) plus ``context`` from here."""

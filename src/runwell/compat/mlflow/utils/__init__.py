@@ -1,0 +1,1 @@
+"""``mlflow.utils``: the constants tools read from it (validation limits, tag keys, time)."""

@@ -1,0 +1,40 @@
+"""``mlflow.utils.validation``: the limits, under MLflow's names, of runwell's store.
+
+Hugging Face's MLflowCallback reads ``MAX_PARAM_VAL_LENGTH`` and ``MAX_PARAMS_TAGS_PER_BATCH``,
+Optuna's ``MAX_TAG_VAL_LENGTH``; the values are the ones runwell enforces.
+"""
+
+from runwell.store.validation import (
+    MAX_DATASETS_PER_BATCH,
+    MAX_ENTITIES_PER_BATCH,
+    MAX_EXPERIMENT_NAME_LENGTH,
+    MAX_KEY_LENGTH,
+    MAX_METRICS_PER_BATCH,
+    MAX_PARAM_VALUE_LENGTH,
+    MAX_PARAMS_PER_BATCH,
+    MAX_TAG_VALUE_LENGTH,
+    MAX_TAGS_PER_BATCH,
+)
+from runwell.store.validation import (
+    MAX_EXPERIMENT_TAG_VALUE_LENGTH as MAX_EXPERIMENT_TAG_VAL_LENGTH,
+)
+
+MAX_PARAM_VAL_LENGTH = MAX_PARAM_VALUE_LENGTH
+MAX_TAG_VAL_LENGTH = MAX_TAG_VALUE_LENGTH
+MAX_ENTITY_KEY_LENGTH = MAX_KEY_LENGTH
+MAX_EXPERIMENT_TAG_KEY_LENGTH = MAX_KEY_LENGTH
+# One name in MLflow for both per-batch caps; runwell's are equal.
+MAX_PARAMS_TAGS_PER_BATCH = min(MAX_PARAMS_PER_BATCH, MAX_TAGS_PER_BATCH)
+
+__all__ = [
+    "MAX_DATASETS_PER_BATCH",
+    "MAX_ENTITIES_PER_BATCH",
+    "MAX_ENTITY_KEY_LENGTH",
+    "MAX_EXPERIMENT_NAME_LENGTH",
+    "MAX_EXPERIMENT_TAG_KEY_LENGTH",
+    "MAX_EXPERIMENT_TAG_VAL_LENGTH",
+    "MAX_METRICS_PER_BATCH",
+    "MAX_PARAMS_TAGS_PER_BATCH",
+    "MAX_PARAM_VAL_LENGTH",
+    "MAX_TAG_VAL_LENGTH",
+]
