@@ -14,6 +14,11 @@ from runwell import artifacts, data
 from runwell._version import __version__
 from runwell.entities import Experiment, Metric, Param, Run, RunStatus, RunTag, ViewType
 from runwell.errors import ErrorCode, RunwellError
+from runwell.tracking.active_model import (
+    clear_active_model,
+    get_active_model_id,
+    set_active_model,
+)
 from runwell.tracking.client import RunwellClient
 from runwell.tracking.fluent import (
     ActiveRun,
@@ -112,6 +117,7 @@ __all__ = [
     "active_run",
     "artifacts",
     "autolog",
+    "clear_active_model",
     "create_experiment",
     "data",
     "delete_experiment",
@@ -127,6 +133,7 @@ __all__ = [
     "flush",
     "flush_artifact_async_logging",
     "flush_async_logging",
+    "get_active_model_id",
     "get_artifact_uri",
     "get_experiment",
     "get_experiment_by_name",
@@ -161,6 +168,7 @@ __all__ = [
     "search_model_versions",
     "search_registered_models",
     "search_runs",
+    "set_active_model",
     "set_experiment",
     "set_experiment_tag",
     "set_experiment_tags",
@@ -181,6 +189,8 @@ __all__ = [
 _LAZY_MODULES = frozenset(
     {
         "autologging",
+        "client",
+        "exceptions",
         "lightgbm",
         "models",
         "onnx",
@@ -190,6 +200,8 @@ _LAZY_MODULES = frozenset(
         "scoring",
         "sklearn",
         "statsmodels",
+        "types",
+        "version",
         "xgboost",
     }
 )
@@ -202,6 +214,8 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module("runwell.autologging").autolog
     if name == "doctor":  # runwell.doctor(): versions, URIs and the SQLite library, printed
         return importlib.import_module("runwell.tracking.doctor").doctor
+    if name == "VERSION":  # mlflow.VERSION
+        return __version__
     if name == "run":  # runwell.run(uri, ...): a project run, as mlflow.run
         return importlib.import_module("runwell.projects").run
     raise AttributeError(f"module 'runwell' has no attribute {name!r}")

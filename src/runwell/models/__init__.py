@@ -8,9 +8,12 @@ Imported on demand (it loads numpy/pandas for signatures), never by ``import run
 """
 
 from runwell.models.datatype import DataType
+from runwell.models.from_code import set_model
+from runwell.models.input_example import convert_input_example_to_serving_input
 from runwell.models.model import Model, ModelInfo
 from runwell.models.plugins import get_flavor, list_flavors
 from runwell.models.schema import ColSpec, ParamSchema, ParamSpec, Schema, TensorSpec
+from runwell.models.serving_input import validate_serving_input
 from runwell.models.signature import ModelSignature, infer_signature
 from runwell.models.uri import download_model
 
@@ -24,8 +27,11 @@ __all__ = [
     "ParamSpec",
     "Schema",
     "TensorSpec",
+    "convert_input_example_to_serving_input",
     "download_model",
     "get_flavor",
     "infer_signature",
     "list_flavors",
+    "set_model",
+    "validate_serving_input",
 ]

@@ -37,6 +37,9 @@ LOADER_MODULES = {
     "mlflow.xgboost": "runwell.xgboost",
 }
 _WRITTEN_NAMES = {ours: theirs for theirs, ours in LOADER_MODULES.items()}
+# Read, never written: MLflow records its models-from-code loader under this name, and
+# runwell's PythonModel loader runs the code file (model_code_path) for either tool.
+_READ_ALSO = {"mlflow.pyfunc.loaders.code_model": "runwell.pyfunc.model"}
 CODE_DIR = "code"
 
 
@@ -49,6 +52,8 @@ def runwell_loader_name(recorded: str) -> str:
     """The module runwell imports for a recorded loader name."""
     if recorded in LOADER_MODULES:
         return LOADER_MODULES[recorded]
+    if recorded in _READ_ALSO:
+        return _READ_ALSO[recorded]
     if recorded == "mlflow" or recorded.startswith("mlflow."):
         supported = ", ".join(sorted(LOADER_MODULES))
         raise InvalidArgument(

@@ -51,6 +51,17 @@ def _frame_split(frame: Any) -> dict[str, Any]:
 
 def save_input_example(model: Model, path: str, example: Any) -> None:
     """Write the example files into the model directory ``path`` and record them."""
+    info, example_text, serving_text = encode_example(example)
+    with open(os.path.join(path, EXAMPLE_FILE), "w", encoding="utf-8") as handle:
+        handle.write(example_text)
+    with open(os.path.join(path, SERVING_EXAMPLE_FILE), "w", encoding="utf-8") as handle:
+        handle.write(serving_text)
+    info["serving_input_path"] = SERVING_EXAMPLE_FILE
+    model.saved_input_example_info = info
+
+
+def encode_example(example: Any) -> tuple[dict[str, Any], str, str]:
+    """The example's ``saved_input_example_info``, its file text and its serving body text."""
     import numpy as np
     import pandas as pd
 
@@ -90,12 +101,7 @@ def save_input_example(model: Model, path: str, example: Any) -> None:
         raise InvalidArgument(
             f"Invalid input_example: it cannot be saved as JSON ({exc})."
         ) from None
-    with open(os.path.join(path, EXAMPLE_FILE), "w", encoding="utf-8") as handle:
-        handle.write(example_text)
-    with open(os.path.join(path, SERVING_EXAMPLE_FILE), "w", encoding="utf-8") as handle:
-        handle.write(serving_text)
-    info["serving_input_path"] = SERVING_EXAMPLE_FILE
-    model.saved_input_example_info = info
+    return info, example_text, serving_text
 
 
 def _read(model: Model, path: str) -> tuple[dict[str, Any], Any] | None:
@@ -149,3 +155,15 @@ def load_input_example_params(model: Model, path: str) -> dict[str, Any] | None:
         params = data.get("params")
         return dict(params) if isinstance(params, Mapping) else None
     return None
+
+
+def convert_input_example_to_serving_input(input_example: Any) -> str | None:
+    """The JSON body a client would POST to ``/invocations`` for this input example.
+
+    The same text ``save_model`` writes to ``serving_input_example.json``: ``dataframe_split``
+    for a DataFrame, ``inputs`` for anything else, and ``params`` for an ``(example, params)``
+    tuple. ``None`` gives ``None``.
+    """
+    if input_example is None:
+        return None
+    return encode_example(input_example)[2]

@@ -14,6 +14,7 @@ udf = runwell.pyfunc.spark_udf(spark, "add_n")
 spark_df.withColumn("prediction", udf("a", "b"))
 """
 
+from runwell.pyfunc.dependencies import get_model_dependencies
 from runwell.pyfunc.model import PythonModel, PythonModelContext
 from runwell.pyfunc.pyfunc_model import PyFuncModel, load_model
 from runwell.pyfunc.save import log_model, save_model
@@ -23,6 +24,7 @@ __all__ = [
     "PyFuncModel",
     "PythonModel",
     "PythonModelContext",
+    "get_model_dependencies",
     "load_model",
     "log_model",
     "save_model",

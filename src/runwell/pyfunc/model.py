@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 from runwell.errors import InvalidArgument
 from runwell.models import trust
 from runwell.models.flavor import PYFUNC_FLAVOR
+from runwell.models.from_code import load_model_from_code
 from runwell.models.model import Model
 
 PYTHON_MODEL_FILE = "python_model.pkl"
@@ -156,11 +157,45 @@ def _load_pyfunc(
     """Load the PythonModel saved in ``model_path`` (the pyfunc loader entry point)."""
     directory = os.path.dirname(model_path) if os.path.isfile(model_path) else model_path
     conf = Model.load(directory).flavors.get(PYFUNC_FLAVOR) or {}
+    artifacts = {
+        name: os.path.join(directory, str(info["path"]))
+        for name, info in (conf.get("artifacts") or {}).items()
+    }
+    config = dict(conf.get("config") or {})
+    config.update(model_config or {})
     if conf.get("model_code_path"):
-        raise InvalidArgument(
-            "Cannot load this model: it is a 'models from code' model (model_code_path), "
-            "which runwell does not load yet."
-        )
+        python_model = _load_from_code(directory, str(conf["model_code_path"]))
+    else:
+        python_model = _load_pickled(directory, conf)
+    context = PythonModelContext(artifacts, config)
+    python_model.load_context(context)
+    return PythonModelWrapper(python_model, context)
+
+
+class _FunctionModel(PythonModel):
+    """A plain function given to ``set_model``, seen as a PythonModel."""
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self.function = function
+
+    def predict(  # type: ignore[override]  # MLflow's function models take no context
+        self, model_input: Any, params: dict[str, Any] | None = None
+    ) -> Any:
+        return self.function(model_input)
+
+
+def _load_from_code(directory: str, recorded: str) -> Any:
+    """Run the model's code file (copied beside MLmodel, as MLflow does) for its set_model."""
+    code_file = os.path.join(directory, os.path.basename(recorded))
+    # Running the file runs whatever it holds, as unpickling would: the same consent applies.
+    trust.current().require_pickle(code_file, "model code")
+    python_model = load_model_from_code(code_file)
+    if not callable(getattr(python_model, "predict", None)):
+        python_model = _FunctionModel(python_model)
+    return python_model
+
+
+def _load_pickled(directory: str, conf: Mapping[str, Any]) -> Any:
     pickled = conf.get("python_model")
     if not pickled:
         raise InvalidArgument(
@@ -171,13 +206,4 @@ def _load_pyfunc(
             f"Cannot load this model: python_model_compression "
             f"{conf['python_model_compression']!r} is not supported yet."
         )
-    artifacts = {
-        name: os.path.join(directory, str(info["path"]))
-        for name, info in (conf.get("artifacts") or {}).items()
-    }
-    config = dict(conf.get("config") or {})
-    config.update(model_config or {})
-    python_model = load_pickle(os.path.join(directory, str(pickled)))
-    context = PythonModelContext(artifacts, config)
-    python_model.load_context(context)
-    return PythonModelWrapper(python_model, context)
+    return load_pickle(os.path.join(directory, str(pickled)))

@@ -27,7 +27,12 @@ from runwell.models.input_example import save_input_example, split_example
 from runwell.models.logged import log_with
 from runwell.models.model import Model, ModelInfo
 from runwell.models.signature import ModelSignature, infer_schema
-from runwell.pyfunc.model import ARTIFACTS_DIR, PYTHON_MODEL_FILE, PythonModelContext
+from runwell.pyfunc.model import (
+    ARTIFACTS_DIR,
+    PYTHON_MODEL_FILE,
+    PythonModelContext,
+    _load_from_code,
+)
 
 _logger = logging.getLogger(__name__)
 LOADER_MODULE = "runwell.pyfunc.model"
@@ -62,6 +67,19 @@ def _copy_artifacts(artifacts: Mapping[str, str], path: str) -> dict[str, dict[s
             shutil.rmtree(staging, ignore_errors=True)
         out[name] = {"path": f"{ARTIFACTS_DIR}/{destination.name}", "uri": uri}
     return out
+
+
+def _model_code_file(python_model: Any) -> str | None:
+    """The absolute path of a models-from-code file, or None when python_model is an object."""
+    if not isinstance(python_model, (str, os.PathLike)):
+        return None
+    path = os.path.abspath(os.fspath(python_model))
+    if not path.endswith(".py") or not os.path.isfile(path):
+        raise InvalidArgument(
+            f"Invalid python_model '{os.fspath(python_model)}': a path must name an existing "
+            ".py file that calls runwell.models.set_model(model)."
+        )
+    return path
 
 
 def _infer_from_example(
@@ -104,7 +122,9 @@ def save_model(
 
     Args:
         path: a new (or empty) directory.
-        python_model: a ``runwell.pyfunc.PythonModel`` instance (pickled with cloudpickle).
+        python_model: a ``runwell.pyfunc.PythonModel`` instance (pickled with cloudpickle), or
+            the path of a ``.py`` file that builds the model and calls
+            ``runwell.models.set_model`` (models from code: the file is copied, not pickled).
         artifacts: ``{name: path or URI}`` copied into the model; ``context.artifacts[name]``
             gives the copy's local path at load time.
         code_paths: files/directories copied to ``code/`` and put on ``sys.path`` on load.
@@ -119,10 +139,13 @@ def save_model(
     """
     import cloudpickle  # type: ignore[import-untyped]
 
-    if python_model is None or not callable(getattr(python_model, "predict", None)):
+    code_file = _model_code_file(python_model)
+    if code_file is not None:  # models from code: the file is the model, run again on load
+        python_model = _load_from_code(os.path.dirname(code_file), code_file)
+    elif python_model is None or not callable(getattr(python_model, "predict", None)):
         raise InvalidArgument(
             "Invalid python_model: expected a runwell.pyfunc.PythonModel instance with a "
-            "predict method."
+            "predict method, or the path of a .py file that calls runwell.models.set_model."
         )
     if signature is not None and not isinstance(signature, ModelSignature):
         raise InvalidArgument("Invalid signature: expected a ModelSignature (see infer_signature).")
@@ -130,8 +153,14 @@ def save_model(
     target = prepare_directory(path)
     artifact_conf = _copy_artifacts(artifacts, target) if artifacts else {}
     code = copy_code_paths(code_paths, target)
-    with open(os.path.join(target, PYTHON_MODEL_FILE), "wb") as handle:
-        cloudpickle.dump(python_model, handle)
+    model_file: dict[str, Any] = {}
+    if code_file is not None:
+        shutil.copy2(code_file, os.path.join(target, os.path.basename(code_file)))
+        model_file["model_code_path"] = os.path.basename(code_file)
+    else:
+        with open(os.path.join(target, PYTHON_MODEL_FILE), "wb") as handle:
+            cloudpickle.dump(python_model, handle)
+        model_file["python_model"] = PYTHON_MODEL_FILE
     if signature is None and input_example is not None:
         signature = _infer_from_example(
             python_model, input_example, target, artifact_conf, model_config
@@ -159,9 +188,9 @@ def save_model(
         LOADER_MODULE,
         env,
         code=code,
-        python_model=PYTHON_MODEL_FILE,
         cloudpickle_version=cloudpickle.__version__,
         streamable=False,
+        **model_file,
         **extra,
     )
     finish_model(model, target)

@@ -12,7 +12,8 @@ Models are pickled by ``torch.save`` with cloudpickle (``data/model.pth``; loadi
 file it unpickles), or, with ``serialization_format="pt2"``, exported by ``torch.export``
 (``data/model.pt2``). This package is also the pyfunc loader of PyTorch models
 (``_load_pyfunc``), whether runwell or MLflow wrote them. Importing it loads neither torch
-nor Lightning; ``RunwellLightningLogger`` loads Lightning when first used.
+nor Lightning; ``RunwellLightningLogger`` and ``MlflowModelCheckpointCallback`` load Lightning
+when first used.
 """
 
 import importlib
@@ -27,12 +28,14 @@ from runwell.pytorch.state_dict import load_state_dict, log_state_dict, save_sta
 from runwell.pytorch.wrapper import PyTorchModelWrapper
 
 if TYPE_CHECKING:  # loaded on first use, by __getattr__ below
+    from runwell.pytorch.checkpoint import MlflowModelCheckpointCallback
     from runwell.pytorch.lightning_logger import RunwellLightningLogger
 
 __all__ = [
     "FLAVOR_NAME",
     "PICKLE",
     "PT2",
+    "MlflowModelCheckpointCallback",
     "PyTorchModelWrapper",
     "RunwellLightningLogger",
     "RunwellLogger",
@@ -50,4 +53,6 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     if name == "RunwellLightningLogger":  # a Lightning Logger subclass: imports Lightning
         return importlib.import_module("runwell.pytorch.lightning_logger").RunwellLightningLogger
+    if name == "MlflowModelCheckpointCallback":  # a Lightning Callback: imports Lightning
+        return importlib.import_module("runwell.pytorch.checkpoint").MlflowModelCheckpointCallback
     raise AttributeError(f"module 'runwell.pytorch' has no attribute {name!r}")

@@ -8,20 +8,40 @@ these calls are for reading models back and for tools that upload model files th
     ...upload the files to model.artifact_location...
     client.finalize_logged_model(model.model_id, "READY")
     client.search_logged_models([experiment_id], filter_string="params.alpha = '0.5'")
+    client.log_model_artifacts(model.model_id, "local/model_dir")   # files, after the fact
+    client.list_logged_model_artifacts(model.model_id)              # [FileInfo, ...]
+    client.log_outputs(run_id, [ModelOutput(model.model_id, step=3)])
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+from runwell.errors import InvalidArgument
+from runwell.store import uri as uris
+from runwell.store.artifacts.local import check_relative_path
 
 if TYPE_CHECKING:
-    from runwell.entities import LoggedModel, LoggedModelStatus, Page
-    from runwell.store.protocols import TrackingStore
+    from runwell.entities import FileInfo, LoggedModel, LoggedModelStatus, Page
+    from runwell.store.protocols import ArtifactRepo, TrackingStore
+
+
+class ModelOutputLike(Protocol):
+    """A model a run produced: runwell's ``ModelOutput`` or MLflow's ``LoggedModelOutput``."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def step(self) -> int: ...
 
 
 class LoggedModelClientMixin:
     """Logged-model calls on ``self.store``; mixed into RunwellClient."""
+
+    tracking_uri: str  # set by RunwellClient
 
     @property
     def store(self) -> TrackingStore:  # provided by RunwellClient
@@ -101,3 +121,59 @@ class LoggedModelClientMixin:
             order_by=order_by,
             page_token=page_token,
         )
+
+    def artifact_repo_for_logged_model(self, model_id: str) -> ArtifactRepo:
+        """The artifact repository holding the files of logged model ``model_id``."""
+        location = self.get_logged_model(model_id).artifact_location
+        return uris.artifact_repo(location, self.tracking_uri)
+
+    def list_logged_model_artifacts(self, model_id: str, path: str | None = None) -> list[FileInfo]:
+        """The files and directories directly under ``path`` (default: the top) of the model."""
+        return self.artifact_repo_for_logged_model(model_id).list_artifacts(
+            check_relative_path(path) or None
+        )
+
+    def log_model_artifact(
+        self, model_id: str, local_path: str, artifact_path: str | None = None
+    ) -> None:
+        """Upload the file ``local_path`` into the model (under ``artifact_path`` if given)."""
+        if not os.path.isfile(local_path):
+            raise InvalidArgument(f"Invalid local_path '{local_path}': it is not a file.")
+        self.artifact_repo_for_logged_model(model_id).log_artifact(
+            local_path, check_relative_path(artifact_path) or None
+        )
+
+    def log_model_artifacts(
+        self, model_id: str, local_dir: str, artifact_path: str | None = None
+    ) -> None:
+        """Upload the contents of ``local_dir`` into the model (under ``artifact_path``)."""
+        if not os.path.isdir(local_dir):
+            raise InvalidArgument(f"Invalid local_dir '{local_dir}': it is not a directory.")
+        self.artifact_repo_for_logged_model(model_id).log_artifacts(
+            local_dir, check_relative_path(artifact_path) or None
+        )
+
+    def log_outputs(self, run_id: str, models: Sequence[ModelOutputLike]) -> None:
+        """Record that run ``run_id`` produced these logged models (``model_id``, ``step``).
+
+        Takes runwell's ``ModelOutput`` or anything with ``model_id`` and ``step`` (MLflow's
+        ``LoggedModelOutput``).
+        """
+        from runwell.entities import ModelOutput
+
+        if isinstance(models, (str, bytes)) or not isinstance(models, Sequence):
+            raise InvalidArgument("Invalid models: expected a list of ModelOutput(model_id, step).")
+        outputs = []
+        for index, item in enumerate(models):
+            model_id = getattr(item, "model_id", None)
+            step = getattr(item, "step", 0)
+            if not isinstance(model_id, str) or not model_id:
+                raise InvalidArgument(
+                    f"Invalid models[{index}]: model_id must be a non-empty string."
+                )
+            if isinstance(step, bool) or not isinstance(step, int):
+                raise InvalidArgument(
+                    f"Invalid models[{index}]: step must be an int, not {step!r}."
+                )
+            outputs.append(ModelOutput(model_id=model_id, step=step))
+        self.store.log_outputs(run_id, outputs)
