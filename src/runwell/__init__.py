@@ -15,6 +15,7 @@ from runwell._version import __version__
 from runwell.entities import Experiment, Metric, Param, Run, RunStatus, RunTag, ViewType
 from runwell.errors import ErrorCode, RunwellError
 from runwell.tracking.active_model import (
+    ActiveModel,
     clear_active_model,
     get_active_model_id,
     set_active_model,
@@ -75,6 +76,7 @@ from runwell.tracking.fluent_experiments import (
     set_experiment_tag,
     set_experiment_tags,
 )
+from runwell.tracking.fluent_io import log_inputs, log_outputs
 from runwell.tracking.fluent_models import (
     delete_logged_model_tag,
     finalize_logged_model,
@@ -100,6 +102,7 @@ if TYPE_CHECKING:  # loaded on first use, by __getattr__ below
     from runwell.tracking.doctor import doctor
 
 __all__ = [
+    "ActiveModel",
     "ActiveRun",
     "ErrorCode",
     "Experiment",
@@ -153,9 +156,11 @@ __all__ = [
     "log_figure",
     "log_image",
     "log_input",
+    "log_inputs",
     "log_metric",
     "log_metrics",
     "log_model_params",
+    "log_outputs",
     "log_param",
     "log_params",
     "log_table",
