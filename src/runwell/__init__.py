@@ -17,6 +17,7 @@ from runwell.errors import ErrorCode, RunwellError
 from runwell.tracking.active_model import (
     ActiveModel,
     clear_active_model,
+    create_external_model,
     get_active_model_id,
     set_active_model,
 )
@@ -65,6 +66,7 @@ from runwell.tracking.fluent_artifacts import (
     log_dict,
     log_figure,
     log_image,
+    log_stream,
     log_table,
     log_text,
 )
@@ -122,6 +124,7 @@ __all__ = [
     "autolog",
     "clear_active_model",
     "create_experiment",
+    "create_external_model",
     "data",
     "delete_experiment",
     "delete_experiment_tag",
@@ -163,6 +166,7 @@ __all__ = [
     "log_outputs",
     "log_param",
     "log_params",
+    "log_stream",
     "log_table",
     "log_text",
     "register_model",

@@ -56,3 +56,32 @@ def test_misaligned_or_wrong_inputs_are_refused_naming_the_argument(store: None)
         with pytest.raises(InvalidArgument, match=r"models\[0\]: model_id"):
             runwell.log_outputs([object()])
     assert runwell.get_run(run.info.run_id).inputs.dataset_inputs == ()
+
+
+def test_log_stream_stores_the_bytes_of_a_binary_stream(store: None, tmp_path: Path) -> None:
+    import io
+
+    with runwell.start_run() as run:
+        runwell.log_stream(io.BytesIO(b"\x00\x01payload"), "blobs/data.bin")
+        with pytest.raises(InvalidArgument, match="binary file-like"):
+            runwell.log_stream(io.StringIO("text"), "blobs/text.bin")
+        with pytest.raises(InvalidArgument, match="binary file-like"):
+            runwell.log_stream(b"raw bytes", "blobs/raw.bin")
+    client = runwell.MlflowClient()
+    local = client.download_artifacts(run.info.run_id, "blobs/data.bin", str(tmp_path))
+    assert Path(local).read_bytes() == b"\x00\x01payload"
+    assert [f.path for f in client.list_artifacts(run.info.run_id, "blobs")] == ["blobs/data.bin"]
+
+
+def test_create_external_model_is_ready_tagged_and_linked_to_the_active_run(store: None) -> None:
+    with runwell.start_run() as run:
+        model = runwell.create_external_model(
+            name="served-elsewhere", tags={"team": "a"}, params={"alpha": "0.1"}
+        )
+    found = runwell.get_logged_model(model.model_id)
+    assert found.status.name == "READY"
+    assert found.source_run_id == run.info.run_id
+    assert found.tags == {"team": "a", "mlflow.model.isExternal": "true"}
+    assert found.params == {"alpha": "0.1"}
+    with pytest.raises(InvalidArgument, match="name"):
+        runwell.create_external_model(name="a/b")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
@@ -127,12 +128,31 @@ def _by_name(name: str) -> LoggedModel:
     if page.items:
         return page.items[0]
     _logger.info("No logged model is named %r: creating one.", name)
+    return create_external_model(name=name, experiment_id=experiment_id)
+
+
+def create_external_model(
+    name: str | None = None,
+    source_run_id: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    params: Mapping[str, str] | None = None,
+    model_type: str | None = None,
+    experiment_id: str | None = None,
+) -> LoggedModel:
+    """A logged model whose files live elsewhere: READY at once, tagged
+    ``mlflow.model.isExternal``, linked to ``source_run_id`` (default: the active run) in
+    ``experiment_id`` (default: the active experiment)."""
     active = fluent.active_run()
+    if source_run_id is None and active is not None:
+        source_run_id = active.info.run_id
+    client = fluent._client()
     created = client.create_logged_model(
-        experiment_id,
+        experiment_id or fluent.current_experiment_id(),
         name=name,
-        source_run_id=active.info.run_id if active is not None else None,
-        tags={_EXTERNAL_TAG: "true"},
+        source_run_id=source_run_id,
+        tags={**(tags or {}), _EXTERNAL_TAG: "true"},
+        params=params,
+        model_type=model_type,
     )
     # An external model has no files to upload, so it is complete at once (as in MLflow).
     return client.finalize_logged_model(created.model_id, LoggedModelStatus.READY)

@@ -23,6 +23,19 @@ def log_artifacts(
     _client().log_artifacts(_run_id(run_id), local_dir, artifact_path)
 
 
+def log_stream(stream: Any, artifact_file: str, run_id: str | None = None) -> None:
+    """The bytes a binary file-like object (``io.BytesIO``, an open file) holds, from its
+    current position, as the artifact ``artifact_file``."""
+    read = getattr(stream, "read", None)
+    data = read() if callable(read) else None
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise InvalidArgument(
+            f"Invalid stream of type {type(stream).__name__}: expected a binary file-like "
+            "object (io.BytesIO, or a file opened with 'rb')."
+        )
+    _client().artifact_repo_for_run(_run_id(run_id)).write_bytes(artifact_file, bytes(data))
+
+
 def log_text(text: str, artifact_file: str, run_id: str | None = None) -> None:
     _client().log_text(_run_id(run_id), text, artifact_file)
 
