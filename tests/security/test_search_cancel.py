@@ -133,3 +133,34 @@ def test_searches_that_finish_are_not_affected(slow_searches: Searches) -> None:
         for _ in range(20):
             response = slow_searches.call(search, filter_string)
             assert response.status_code == 200, response.text[:200]
+
+
+def _ui_searches(searches: Searches) -> dict[str, tuple[str, dict[str, str]]]:
+    """The UI's pages and table that search with what the user typed."""
+    return {
+        "models page": ("/models", {"q": SLOW_FILTERS["registered-models"]}),
+        "experiments page": ("/experiments", {"q": SLOW_FILTERS["experiments"]}),
+        "runs table": (
+            "/ajax-api/2.0/runwell/ui/runs/table",
+            {"experiment_ids": searches.experiment_id, "filter": SLOW_FILTERS["runs"]},
+        ),
+    }
+
+
+@pytest.mark.parametrize("page", ["models page", "experiments page", "runs table"])
+def test_a_ui_search_whose_browser_left_is_stopped_at_once(
+    slow_searches: Searches, server_url: str, page: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(env.SEARCH_TIMEOUT_S, "30")
+    path, params = _ui_searches(slow_searches)[page]
+    with httpx.Client(base_url=slow_searches.url, timeout=0.5) as impatient:
+        with pytest.raises(httpx.TimeoutException):
+            impatient.get(path, params=params)
+    left = time.monotonic()
+    while running(server_url) and time.monotonic() - left < 10:
+        time.sleep(0.05)
+    assert running(server_url) == 0
+    assert time.monotonic() - left < 1.5, "the page's search ran on after the browser left"
+    quick = dict(params, **({"q": "x"} if "q" in params else {"filter": "tags.t = 'x'"}))
+    slow_searches.http.cookies.clear()
+    assert slow_searches.http.get(path, params=quick).status_code == 200

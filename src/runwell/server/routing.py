@@ -13,8 +13,9 @@ before the answer is ready, its statements are stopped in the database
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+import functools
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import anyio
 from fastapi import APIRouter
@@ -31,6 +32,7 @@ from runwell.store.gc_pause import paused_gc
 from runwell.wire.fields import Fields
 
 Json = dict[str, Any]
+T = TypeVar("T")
 Handler = Callable[[ServerContext, Fields], Json]
 
 
@@ -53,11 +55,11 @@ async def _cancel_when_gone(request: Request, cancellation: Cancellation) -> Non
     await run_in_threadpool(cancellation.cancel)  # a cancel request is a network round trip
 
 
-async def run_while_connected(request: Request, work: Callable[[], bytes]) -> bytes:
+async def run_while_connected(request: Request, work: Callable[[], T]) -> T:
     """``work()`` in the threadpool, with its searches stopped if the client leaves first."""
     cancellation = Cancellation()
 
-    def under_cancellation() -> bytes:
+    def under_cancellation() -> T:
         with cancellation.running_under():
             return work()
 
@@ -73,6 +75,21 @@ async def run_while_connected(request: Request, work: Callable[[], bytes]) -> by
     if failure is not None:
         raise failure
     return body
+
+
+def stops_when_client_leaves(
+    handler: Callable[..., Response],
+) -> Callable[..., Awaitable[Response]]:
+    """A synchronous page handler that searches, as an endpoint whose searches stop when the
+    browser goes away (a search typed into a page box is as open to abuse as the API's)."""
+
+    @functools.wraps(handler)
+    async def endpoint(*args: Any, **kwargs: Any) -> Response:
+        request = kwargs.get("request", args[0] if args else None)
+        assert isinstance(request, Request)
+        return await run_while_connected(request, lambda: handler(*args, **kwargs))
+
+    return endpoint
 
 
 def _summary(handler: Handler) -> str:

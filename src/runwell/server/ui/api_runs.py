@@ -16,6 +16,7 @@ from starlette.responses import Response
 from runwell.errors import InvalidArgument
 from runwell.server.request import decode_body, read_body
 from runwell.server.responses import encode, json_response
+from runwell.server.routing import stops_when_client_leaves
 from runwell.server.ui import queries
 from runwell.server.ui.templating import render_markdown
 
@@ -38,6 +39,7 @@ def _column_spec(raw: str) -> tuple[str, str]:
 
 
 @router.get("/runs/table")
+@stops_when_client_leaves
 def runs_table(request: Request) -> Response:
     """Matching runs of some experiments, as columns (see the module docstring)."""
     experiment_ids = queries.many(request, "experiment_ids")

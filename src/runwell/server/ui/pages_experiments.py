@@ -16,6 +16,7 @@ from starlette.responses import Response
 from runwell.entities import Experiment, ViewType
 from runwell.errors import InvalidArgument
 from runwell.server.auth.visibility import visible_experiments
+from runwell.server.routing import stops_when_client_leaves
 from runwell.server.ui import queries
 from runwell.server.ui.templating import html_page, page
 
@@ -60,6 +61,7 @@ def _experiments(request: Request, view: ViewType, filter_string: str | None) ->
 
 @router.get("/")
 @router.get("/experiments")
+@stops_when_client_leaves
 @html_page
 def experiments_page(request: Request) -> Response:
     """Every experiment matching the search, with run counts and last activity."""

@@ -15,6 +15,7 @@ from runwell.entities.registry import ModelVersion, RegisteredModel
 from runwell.errors import InvalidArgument, RunwellError
 from runwell.server.auth.visibility import visible_models, visible_runs
 from runwell.server.context import context_of
+from runwell.server.routing import stops_when_client_leaves
 from runwell.server.ui import queries
 from runwell.server.ui.templating import html_page, page
 
@@ -36,6 +37,7 @@ def model_filter(query: str) -> str | None:
 
 
 @router.get("/models")
+@stops_when_client_leaves
 @html_page
 def models_page(request: Request) -> Response:
     """Registered models matching the search, with their latest versions and aliases."""
