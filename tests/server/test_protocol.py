@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from runwell.store.protocols import ArtifactRepo
+from runwell.wire.version import MLFLOW_PROTOCOL_VERSION, RUNWELL_VERSION_HEADER
 from tests.server.conftest import Live, StartLive
 
 T0 = 1_700_000_000_000
@@ -48,7 +49,9 @@ def test_camel_case_aliases_are_accepted_but_not_both_spellings(live: Live) -> N
 
 
 def test_int64_strings_enum_numbers_and_numeric_ids(live: Live) -> None:
-    run = live.ok("POST", "/mlflow/runs/create", {"experiment_id": 0, "start_time": str(T0)})
+    # An id is a string field: a JSON number is refused, as protobuf's parser refuses it.
+    live.fails("POST", "/mlflow/runs/create", {"experiment_id": 0}, 400, "INVALID_PARAMETER_VALUE")
+    run = live.ok("POST", "/mlflow/runs/create", {"experiment_id": "0", "start_time": str(T0)})
     run_id = run["run"]["info"]["run_id"]
     assert run["run"]["info"]["start_time"] == T0
     info = live.ok(
@@ -240,7 +243,10 @@ def test_health_version_and_server_info(live: Live) -> None:
     assert health.headers["content-type"].startswith("text/plain")
     import runwell
 
-    assert live.http.get("/version").text == runwell.__version__
+    version = live.http.get("/version")
+    # MLflow's client parses the body as the MLflow version; runwell's own rides in a header.
+    assert version.text == MLFLOW_PROTOCOL_VERSION
+    assert version.headers[RUNWELL_VERSION_HEADER] == runwell.__version__
     for prefix in ("/api/3.0", "/ajax-api/3.0"):
         info = live.http.get(prefix + "/mlflow/server-info").json()
         assert info["multipart_uploads_enabled"] is False

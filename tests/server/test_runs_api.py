@@ -74,10 +74,13 @@ def test_update_changes_only_given_fields(live: Live) -> None:
     assert stored.info.run_name == "second"
     assert stored.data.tag_dict["mlflow.runName"] == "second"
     assert stored.info.status is RunStatus.FINISHED
+    # An unknown status name is ignored, as on the stock server; an unknown number is not.
+    live.ok("POST", "/mlflow/runs/update", {"run_id": run_id, "status": "DONE"})
+    assert live.store.get_run(run_id).info.status is RunStatus.FINISHED
     live.fails(
         "POST",
         "/mlflow/runs/update",
-        {"run_id": run_id, "status": "DONE"},
+        {"run_id": run_id, "status": 42},
         400,
         "INVALID_PARAMETER_VALUE",
     )
@@ -280,9 +283,15 @@ def test_search_runs_defaults_and_limits(live: Live) -> None:
         {"experiment_ids": ["zero"]},
         {"experiment_ids": ["0"], "filter": "metrics.acc >>> 1"},
         {"experiment_ids": ["0"], "order_by": ["nonsense column DESC x"]},
-        {"experiment_ids": ["0"], "run_view_type": "NEVER"},
+        {"experiment_ids": [0]},
+        {"experiment_ids": "0"},
     ):
         live.fails("POST", "/mlflow/runs/search", bad, 400, "INVALID_PARAMETER_VALUE")
+    # An unknown view type name reads as unset (ACTIVE_ONLY), as on the stock server.
+    never = live.ok(
+        "POST", "/mlflow/runs/search", {"experiment_ids": ["0"], "run_view_type": "NEVER"}
+    )
+    assert len(never["runs"]) == 2
 
 
 def test_metric_history_in_full_and_in_pages(live: Live) -> None:

@@ -32,7 +32,7 @@ from runwell.entities import (
     RunStatus,
     RunTag,
 )
-from runwell.errors import InvalidArgument
+from runwell.wire.errors import invalid_value, missing_value
 
 Json = dict[str, Any]
 
@@ -60,7 +60,7 @@ def double_from_json(value: object, what: str) -> float:
             return float(value)
         except ValueError:
             pass
-    raise InvalidArgument(f"Invalid value {value!r} for '{what}': expected a number.")
+    raise invalid_value(what, value)
 
 
 def int64_from_json(value: object, what: str) -> int:
@@ -74,7 +74,7 @@ def int64_from_json(value: object, what: str) -> int:
             return int(value.strip())
         except ValueError:
             pass
-    raise InvalidArgument(f"Invalid value {value!r} for '{what}': expected an integer.")
+    raise invalid_value(what, value)
 
 
 def _key_values(items: Sequence[Any]) -> list[Json]:
@@ -182,7 +182,7 @@ def file_info_to_json(info: FileInfo) -> Json:
 
 def _obj(value: object, what: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise InvalidArgument(f"Invalid value for '{what}': expected a JSON object.")
+        raise invalid_value(what, value)
     return value
 
 
@@ -190,7 +190,7 @@ def _list(value: object, what: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise InvalidArgument(f"Invalid value for '{what}': expected a JSON array.")
+        raise invalid_value(what, value)
     return value
 
 
@@ -198,10 +198,10 @@ def _text(obj: Mapping[str, Any], field: str, what: str, *, required: bool = Tru
     value = obj.get(field)
     if value is None:
         if required:
-            raise InvalidArgument(f"Missing value for required parameter '{what}.{field}'.")
+            raise missing_value(f"{what}.{field}")
         return ""
     if not isinstance(value, str):
-        raise InvalidArgument(f"Invalid value {value!r} for '{what}.{field}': expected a string.")
+        raise invalid_value(f"{what}.{field}", value)
     return value
 
 
@@ -217,9 +217,9 @@ def key_values_from_json(value: object, what: str) -> list[tuple[str, str]]:
 
 def metric_from_json(obj: Mapping[str, Any], what: str = "metric") -> Metric:
     if "value" not in obj or obj["value"] is None:
-        raise InvalidArgument(f"Missing value for required parameter '{what}.value'.")
+        raise missing_value(f"{what}.value")
     if obj.get("timestamp") is None:
-        raise InvalidArgument(f"Missing value for required parameter '{what}.timestamp'.")
+        raise missing_value(f"{what}.timestamp")
     step = obj.get("step")
     return Metric(
         key=_text(obj, "key", what),

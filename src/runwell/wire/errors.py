@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from runwell.errors import ErrorCode, RunwellError, error_for_code
+from runwell.errors import ErrorCode, InvalidArgument, RunwellError, error_for_code
 
 # How MLflow's client names an error it gets without a JSON envelope (reference §1.4).
 _CODE_BY_STATUS = {
@@ -39,3 +39,22 @@ def error_from_response(status: int, body: bytes) -> RunwellError:
     code = _CODE_BY_STATUS.get(status, ErrorCode.INTERNAL_ERROR)
     text = body.decode("utf-8", "replace").strip()[:500] or f"HTTP {status}"
     return error_for_code(code.name, f"HTTP {status}: {text}")
+
+
+# Request-field errors in MLflow's wording (mlflow/server/handlers.py schema checks), so a
+# client or test that matches on the message sees the stock server's text.
+DOCS_HINT = " See the API docs for more information about request parameters."
+
+
+def missing_value(name: str) -> InvalidArgument:
+    """A required field that is absent, null or ``""``."""
+    return InvalidArgument(f"Missing value for required parameter '{name}'.{DOCS_HINT}")
+
+
+def invalid_value(name: str, value: object) -> InvalidArgument:
+    """A field whose JSON type is wrong (a number where a string belongs, and so on)."""
+    shown = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return InvalidArgument(
+        f"Invalid value {shown} for parameter '{name}' supplied:  Hint: Value was of type "
+        f"'{type(value).__name__}'.{DOCS_HINT}"
+    )

@@ -5,6 +5,11 @@ reference/mlflow-rest-api.md §1.2: proto (snake_case) names with their lowerCam
 accepted, both spellings at once refused, unknown fields ignored, int64 as numbers or numeric
 strings, doubles as numbers or ``"NaN"``/``"Infinity"``, enums by name or number, and query
 booleans only as ``true``/``false``.
+
+Types are checked for every field of every RPC, in MLflow's wording: a JSON number, bool, list
+or object where a string belongs is a 400 "Invalid value 31 for parameter 'run_id' supplied"
+(protobuf's parser refuses it, and the stock server's schema checks report it). An unknown enum
+name reads as unset, as protobuf's parser with ``ignore_unknown_fields`` leaves it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any, TypeVar
 
 from runwell.errors import InvalidArgument
 from runwell.wire.codec import double_from_json, int64_from_json
+from runwell.wire.errors import invalid_value, missing_value
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -81,7 +87,7 @@ class Fields:
 
     @staticmethod
     def missing(name: str) -> InvalidArgument:
-        return InvalidArgument(f"Missing value for required parameter '{name}'.")
+        return missing_value(name)
 
     def text(self, name: str, *, required: bool = False, default: str | None = None) -> str | None:
         value = self._scalar(name)
@@ -89,10 +95,10 @@ class Fields:
             if required:
                 raise self.missing(name)
             return default
-        if isinstance(value, bool) or isinstance(value, (dict, list)):
-            raise InvalidArgument(f"Invalid value {value!r} for '{name}': expected a string.")
-        # Protobuf's JSON parser turns numbers into strings for string fields (ids sent as ints).
-        return value if isinstance(value, str) else str(value)
+        if not isinstance(value, str):
+            # Protobuf's JSON parser refuses anything but a string here, ids sent as ints too.
+            raise invalid_value(name, value)
+        return value
 
     def required_text(self, name: str) -> str:
         value = self.text(name, required=True)
@@ -123,10 +129,11 @@ class Fields:
             return value
         if isinstance(value, str) and value in ("true", "false"):
             return value == "true"
-        raise InvalidArgument(f"Invalid value {value!r} for '{name}': expected true or false.")
+        raise invalid_value(name, value)
 
     def choice(self, name: str, kind: type[E], *, default: E | None = None) -> E | None:
-        """An enum member by name (any case) or by its wire number."""
+        """An enum member by name (any case) or by its wire number; an unknown name is unset
+        (``default``), an unknown number a 400, as MLflow's server reads enums."""
         value = self._scalar(name)
         if value is None or value == "":
             return default
@@ -134,27 +141,30 @@ class Fields:
             member = kind.__members__.get(value.upper())
             if member is not None:
                 return member
-            if value.strip().lstrip("-").isdigit():
-                value = int(value)
+            if not value.strip().lstrip("-").isdigit():
+                return default
+            value = int(value)
         if isinstance(value, int) and not isinstance(value, bool):
             for member in kind:
                 # Enums whose values are their names (RunStatus) carry the number apart.
                 if getattr(member, "number", member.value) == value:
                     return member
-        names = ", ".join(kind.__members__)
-        raise InvalidArgument(f"Invalid value {value!r} for '{name}': expected one of {names}.")
+        raise invalid_value(name, value)
 
     def strings(self, name: str) -> list[str]:
-        """A repeated string field; a single value reads as a list of one."""
+        """A repeated string field; in a query string a single value reads as a list of one
+        (a JSON body must send a list, as protobuf's parser requires)."""
         value = self.raw(name)
         if value is None:
             return []
+        if not isinstance(value, list) and not self.from_query:
+            raise invalid_value(name, value)
         items = value if isinstance(value, list) else [value]
         out = []
         for item in items:
-            if isinstance(item, (bool, dict, list)) or item is None:
-                raise InvalidArgument(f"Invalid value for '{name}': expected a list of strings.")
-            out.append(item if isinstance(item, str) else str(item))
+            if not isinstance(item, str):
+                raise invalid_value(name, value)
+            out.append(item)
         return out
 
     def objects(self, name: str) -> list[Mapping[str, Any]]:
@@ -163,5 +173,5 @@ class Fields:
         if value is None:
             return []
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise InvalidArgument(f"Invalid value for '{name}': expected a list of objects.")
+            raise invalid_value(name, value)
         return value

@@ -2,10 +2,17 @@
 
 The SQL store owns the rules (names, uniqueness, lifecycle); this module maps fields to store
 calls. Protocol-level rules the store does not know live here: ``experiments/search`` has no
-default page size on the wire, so a missing ``max_results`` is a 400 as on the stock server.
+default page size on the wire, so a missing ``max_results`` is a 400 as on the stock server;
+and a relative local ``artifact_location`` is made absolute against the server's working
+directory, as the stock server's SQL store does (``my_location`` -> ``<cwd>/my_location``,
+``file:rel`` -> ``file://<cwd>/rel``). Reads from a local location stay limited to the
+server's artifact roots (server/artifact_roots.py), wherever the location points.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import APIRouter
 
@@ -13,6 +20,7 @@ from runwell.entities import ExperimentTag, ViewType
 from runwell.errors import InvalidArgument, NotFound
 from runwell.server.context import ServerContext
 from runwell.server.routing import Json, rpc
+from runwell.store import uri as uris
 from runwell.wire import paths
 from runwell.wire.codec import experiment_to_json, key_values_from_json
 from runwell.wire.fields import Fields
@@ -27,8 +35,27 @@ def create_experiment(context: ServerContext, fields: Fields) -> Json:
     tags = [
         ExperimentTag(key=k, value=v) for k, v in key_values_from_json(fields.raw("tags"), "tags")
     ]
-    experiment = context.tracking().create_experiment(name, fields.text("artifact_location"), tags)
+    location = _absolute(fields.text("artifact_location"))
+    experiment = context.tracking().create_experiment(name, location, tags)
     return {"experiment_id": experiment.experiment_id}
+
+
+def _absolute(location: str | None) -> str | None:
+    """A relative plain path or ``file:`` URI joined to the server's working directory; any
+    other location unchanged (validated by the store)."""
+    if not location:
+        return location
+    try:
+        local = uris.local_path(location)
+    except InvalidArgument:
+        return location  # a file URI with a host: the store's rules answer it
+    if local is None or Path(local).is_absolute():
+        return location
+    joined = Path.cwd().joinpath(local).as_posix()
+    parts = urlsplit(location)
+    if parts.scheme != "file":
+        return joined
+    return urlunsplit(("file", "", joined, parts.query, parts.fragment))
 
 
 @rpc(router, paths.EXPERIMENTS_GET, ("GET",))

@@ -13,6 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 from runwell._version import __version__
 from runwell.server.context import context_of
 from runwell.server.responses import encode, json_response
+from runwell.wire.version import MLFLOW_PROTOCOL_VERSION, RUNWELL_VERSION_HEADER
 
 router = APIRouter(tags=["server"])
 
@@ -25,8 +26,9 @@ async def health() -> Response:
 
 @router.get("/version", response_class=PlainTextResponse)
 async def version() -> Response:
-    """The runwell version, as plain text."""
-    return PlainTextResponse(__version__)
+    """The MLflow protocol version served, as plain text (MLflow's client parses it and gates
+    features on it); runwell's own version rides in a header."""
+    return PlainTextResponse(MLFLOW_PROTOCOL_VERSION, headers={RUNWELL_VERSION_HEADER: __version__})
 
 
 async def server_info(request: Request) -> Response:

@@ -20,6 +20,7 @@ from runwell.server.routing import Json, rpc, run_id_of
 from runwell.store.protocols import TrackingStore
 from runwell.wire import paths
 from runwell.wire.codec import metrics_to_json
+from runwell.wire.errors import DOCS_HINT
 from runwell.wire.fields import Fields
 
 router = APIRouter(tags=["metrics"])
@@ -78,11 +79,12 @@ def sampled_steps(steps: Sequence[int], max_results: int) -> set[int]:
 def _bulk_limits(fields: Fields) -> tuple[list[str], int | None, int | None, int]:
     run_ids = list(dict.fromkeys(fields.strings("run_ids")))
     if not run_ids:
-        raise InvalidArgument("Missing value for required parameter 'run_ids'.")
+        raise Fields.missing("run_ids")
     if len(run_ids) > MAX_RUNS_PER_BULK_REQUEST:
+        # MLflow's wording (its handler's schema message).
         raise InvalidArgument(
-            f"Parameter 'run_ids' may name at most {MAX_RUNS_PER_BULK_REQUEST} runs, "
-            f"got {len(run_ids)}."
+            f"GetMetricHistoryBulkInterval request must specify at most "
+            f"{MAX_RUNS_PER_BULK_REQUEST} run_ids. Received {len(run_ids)} run_ids.{DOCS_HINT}"
         )
     start, end = fields.int64("start_step"), fields.int64("end_step")
     if start is not None and end is not None and start > end:
@@ -93,10 +95,7 @@ def _bulk_limits(fields: Fields) -> tuple[list[str], int | None, int | None, int
     if max_results is None:
         max_results = MAX_POINTS_PER_RUN
     if not 1 <= max_results <= MAX_POINTS_PER_RUN:
-        raise InvalidArgument(
-            f"Invalid value {max_results} for parameter 'max_results': it must be at least 1 "
-            f"and at most {MAX_POINTS_PER_RUN}."
-        )
+        raise InvalidArgument(f"max_results must be between 1 and {MAX_POINTS_PER_RUN}.{DOCS_HINT}")
     return run_ids, start, end, max_results
 
 
