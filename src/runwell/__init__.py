@@ -101,6 +101,7 @@ MlflowException = RunwellError
 
 if TYPE_CHECKING:  # loaded on first use, by __getattr__ below
     from runwell.autologging import autolog
+    from runwell.evaluation import evaluate, validate_evaluation_results
     from runwell.tracking.doctor import doctor
 
 __all__ = [
@@ -135,6 +136,7 @@ __all__ = [
     "doctor",
     "enable_system_metrics_logging",
     "end_run",
+    "evaluate",
     "finalize_logged_model",
     "flush",
     "flush_artifact_async_logging",
@@ -191,6 +193,7 @@ __all__ = [
     "set_tags",
     "set_tracking_uri",
     "start_run",
+    "validate_evaluation_results",
 ]
 
 # Model flavors and serving load heavy libraries, so `import runwell` leaves them out; they
@@ -223,6 +226,8 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module("runwell.autologging").autolog
     if name == "doctor":  # runwell.doctor(): versions, URIs and the SQLite library, printed
         return importlib.import_module("runwell.tracking.doctor").doctor
+    if name in ("evaluate", "validate_evaluation_results"):  # runwell.evaluation (sklearn)
+        return getattr(importlib.import_module("runwell.evaluation"), name)
     if name == "VERSION":  # mlflow.VERSION
         return __version__
     if name == "run":  # runwell.run(uri, ...): a project run, as mlflow.run
