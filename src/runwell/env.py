@@ -65,6 +65,15 @@ SQLITE_DRIVER = "RUNWELL_SQLITE_DRIVER"
 # `1` makes `import mlflow` resolve to runwell in tools that import mlflow themselves, where no
 # real mlflow is installed (runwell.compat; the runwell_mlflow_alias.pth hook reads it).
 MLFLOW_ALIAS = "RUNWELL_MLFLOW_ALIAS"
+# Registry webhooks (server/webhooks/): hosts a webhook may reach although they resolve to a
+# private, loopback, link-local or reserved address (comma-separated host names, IP addresses
+# or networks such as 10.0.0.0/8; MLflow has only the all-or-nothing
+# MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS); seconds a delivery attempt may take; retries after a 429,
+# 5xx or connection error; the first retry's wait in seconds (doubling each time).
+WEBHOOK_ALLOWED_HOSTS = "RUNWELL_WEBHOOK_ALLOWED_HOSTS"
+WEBHOOK_TIMEOUT = "RUNWELL_WEBHOOK_REQUEST_TIMEOUT"
+WEBHOOK_MAX_RETRIES = "RUNWELL_WEBHOOK_REQUEST_MAX_RETRIES"
+WEBHOOK_BACKOFF = "RUNWELL_WEBHOOK_BACKOFF_S"
 
 _MLFLOW_TWINS = {
     TRACKING_URI: "MLFLOW_TRACKING_URI",
@@ -87,6 +96,8 @@ _MLFLOW_TWINS = {
     SYSTEM_METRICS_INTERVAL: "MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL",
     SYSTEM_METRICS_SAMPLES: "MLFLOW_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING",
     SYSTEM_METRICS_NODE_ID: "MLFLOW_SYSTEM_METRICS_NODE_ID",
+    WEBHOOK_TIMEOUT: "MLFLOW_WEBHOOK_REQUEST_TIMEOUT",
+    WEBHOOK_MAX_RETRIES: "MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES",
 }
 
 

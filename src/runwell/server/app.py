@@ -38,6 +38,7 @@ from runwell.server.routes import (
     metrics,
     registry,
     runs,
+    webhooks,
 )
 from runwell.server.security import SecurityMiddleware
 from runwell.server.ui import mount_ui
@@ -55,6 +56,7 @@ API_ROUTERS: list[APIRouter] = [
     artifacts.router,
     logged_models.router,
     registry.router,
+    webhooks.router,
 ]
 # Routers mounted under /ajax-api/2.0 only (MLflow's UI-only routes).
 AJAX_ROUTERS: list[APIRouter] = [ajax.router]

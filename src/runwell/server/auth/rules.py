@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from runwell.entities.auth import Permission
 from runwell.wire import paths
 from runwell.wire import registry as wire
+from runwell.wire import webhooks as webhook_paths
 
 READ, EDIT, MANAGE = Permission.READ, Permission.EDIT, Permission.MANAGE
 
@@ -302,6 +303,17 @@ api("GET", wire.MODEL_VERSIONS_DOWNLOAD_URI, model(READ))
 api("GET", wire.MODEL_VERSIONS_SEARCH, Rule(after=After.FILTER_VERSIONS))
 api("POST", wire.MODEL_VERSIONS_SET_TAG, model(EDIT))
 api("DELETE", wire.MODEL_VERSIONS_DELETE_TAG, model(EDIT))
+
+# Webhooks call out of the server with its network position: admins only, as in MLflow.
+for _method, _path in (
+    ("POST", webhook_paths.WEBHOOKS),
+    ("GET", webhook_paths.WEBHOOKS),
+    ("GET", webhook_paths.WEBHOOK),
+    ("PATCH", webhook_paths.WEBHOOK),
+    ("DELETE", webhook_paths.WEBHOOK),
+    ("POST", webhook_paths.WEBHOOK_TEST),
+):
+    api(_method, _path, ADMIN_RULE)
 
 # ---------------------------------------------------------------- users, grants, tokens (api.py)
 api("POST", "/mlflow/users/create", ADMIN_RULE)

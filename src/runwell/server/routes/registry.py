@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from runwell.entities import webhook as events
 from runwell.entities.registry import ModelVersionTag, RegisteredModelTag
 from runwell.server.context import ServerContext
 from runwell.server.routing import Json, rpc
+from runwell.server.webhooks import fire, payloads
 from runwell.wire import registry as wire
 from runwell.wire.fields import Fields
 
@@ -45,6 +47,7 @@ def create_registered_model(context: ServerContext, fields: Fields) -> Json:
         tags=wire.model_tags_from_json(fields.raw("tags"), "tags"),
         description=fields.text("description"),
     )
+    fire(context, events.REGISTERED_MODEL_CREATED, payloads.registered_model_created(model))
     return {"registered_model": wire.registered_model_to_json(model)}
 
 
@@ -122,18 +125,22 @@ def delete_registered_model_tag(context: ServerContext, fields: Fields) -> Json:
 @rpc(router, wire.REGISTERED_MODELS_ALIAS)
 def set_registered_model_alias(context: ServerContext, fields: Fields) -> Json:
     """Point an alias at a version, moving it if it exists."""
-    context.registry().set_registered_model_alias(
-        fields.required_text("name"), fields.required_text("alias"), _version(fields)
+    name, alias, version = (
+        fields.required_text("name"),
+        fields.required_text("alias"),
+        _version(fields),
     )
+    context.registry().set_registered_model_alias(name, alias, version)
+    fire(context, events.MODEL_VERSION_ALIAS_CREATED, payloads.alias_created(name, alias, version))
     return {}
 
 
 @rpc(router, wire.REGISTERED_MODELS_ALIAS, ("DELETE",))
 def delete_registered_model_alias(context: ServerContext, fields: Fields) -> Json:
     """Remove an alias."""
-    context.registry().delete_registered_model_alias(
-        fields.required_text("name"), fields.required_text("alias")
-    )
+    name, alias = fields.required_text("name"), fields.required_text("alias")
+    context.registry().delete_registered_model_alias(name, alias)
+    fire(context, events.MODEL_VERSION_ALIAS_DELETED, payloads.alias_deleted(name, alias))
     return {}
 
 
@@ -161,6 +168,7 @@ def create_model_version(context: ServerContext, fields: Fields) -> Json:
         description=fields.text("description") or None,
         model_id=fields.text("model_id") or None,
     )
+    fire(context, events.MODEL_VERSION_CREATED, payloads.model_version_created(version))
     return {"model_version": wire.model_version_to_json(version)}
 
 
@@ -227,14 +235,16 @@ def search_model_versions(context: ServerContext, fields: Fields) -> Json:
 def set_model_version_tag(context: ServerContext, fields: Fields) -> Json:
     """Set (or overwrite) a tag of a version."""
     tag = ModelVersionTag(key=fields.required_text("key"), value=fields.text("value") or "")
-    context.registry().set_model_version_tag(fields.required_text("name"), _version(fields), tag)
+    name, version = fields.required_text("name"), _version(fields)
+    context.registry().set_model_version_tag(name, version, tag)
+    fire(context, events.MODEL_VERSION_TAG_SET, payloads.tag_set(name, version, tag.key, tag.value))
     return {}
 
 
 @rpc(router, wire.MODEL_VERSIONS_DELETE_TAG, ("DELETE",))
 def delete_model_version_tag(context: ServerContext, fields: Fields) -> Json:
     """Remove a tag of a version."""
-    context.registry().delete_model_version_tag(
-        fields.required_text("name"), _version(fields), fields.required_text("key")
-    )
+    name, version, key = fields.required_text("name"), _version(fields), fields.required_text("key")
+    context.registry().delete_model_version_tag(name, version, key)
+    fire(context, events.MODEL_VERSION_TAG_DELETED, payloads.tag_deleted(name, version, key))
     return {}

@@ -283,9 +283,10 @@ run_models = sa.Table(
     **MYSQL_TABLE,
 )
 
-# The registry's (and --auth's) tables join this metadata when their modules load; importing
-# them here makes every user of ``metadata`` (Alembic's env.py, the schema test) see them. Last
-# on purpose:
-# registry_rows and auth_rows import the names defined above.
+# The registry's (and --auth's, and the webhooks') tables join this metadata when their modules
+# load; importing them here makes every user of ``metadata`` (Alembic's env.py, the schema test)
+# see them. Last on purpose: registry_rows, auth_rows and webhook_rows import the names defined
+# above.
 from runwell.store.sql import auth_rows as auth_rows  # noqa: E402
 from runwell.store.sql import registry_rows as registry_rows  # noqa: E402
+from runwell.store.sql import webhook_rows as webhook_rows  # noqa: E402
