@@ -199,3 +199,30 @@ def test_alias_modules_read_through_to_runwell_and_go_away_on_uninstall() -> Non
     assert not mlflow_alias_installed()
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("mlflow.entities")
+
+
+FLAVOR_AUTOLOG = """
+import json, sys
+import mlflow, mlflow.sklearn, mlflow.xgboost, mlflow.lightgbm, mlflow.pytorch
+from sklearn.linear_model import LogisticRegression
+mlflow.set_tracking_uri(sys.argv[1])
+mlflow.sklearn.autolog()
+with mlflow.start_run() as run:
+    LogisticRegression(C=0.7).fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])
+found = mlflow.MlflowClient().get_run(run.info.run_id)
+print(json.dumps({
+    "callable": [callable(m.autolog) for m in (mlflow.sklearn, mlflow.xgboost, mlflow.lightgbm,
+                                               mlflow.pytorch)],
+    "C": found.data.params.get("C"),
+    "estimator": found.data.tags.get("estimator_name"),
+}))
+"""
+
+
+@pytest.mark.parametrize("alias", ["env", "call"])
+def test_each_flavors_autolog_is_the_function_not_its_module(tmp_path: Path, alias: Alias) -> None:
+    """`mlflow.sklearn.autolog()` under the alias: runwell/sklearn/autolog.py exists too, and
+    the alias once served that module, which is not callable."""
+    uri = f"sqlite:///{tmp_path / 'runwell.db'}"
+    out = last_json(run_python(FLAVOR_AUTOLOG, tmp_path, alias=alias, args=(uri,)))
+    assert out == {"callable": [True] * 4, "C": "0.7", "estimator": "LogisticRegression"}

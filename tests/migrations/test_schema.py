@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -83,6 +85,26 @@ def test_a_database_from_a_newer_runwell_is_refused_and_left_untouched(db_url: s
     finally:
         with engine.begin() as conn:
             conn.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{migrate.HEAD}'")
+
+
+def test_an_mlflow_database_is_refused_as_mlflows_and_left_untouched(tmp_path: Path) -> None:
+    """MLflow's schema has Alembic revisions too (hex ones): it is not a newer runwell's."""
+    url = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    with get_engine(url).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('dc11669786a5')")
+        conn.exec_driver_sql("CREATE TABLE experiments (experiment_id INTEGER)")
+    for attempt in (
+        lambda: SqlTrackingStore(url, "file:///tmp/x"),
+        lambda: migrate.upgrade(get_engine(url)),
+    ):
+        with pytest.raises(InvalidState, match="looks like MLflow's own database") as raised:
+            attempt()
+        message = str(raised.value)
+        assert "revision dc11669786a5" in message and "newer runwell" not in message
+        assert "left untouched" in message
+    with get_engine(url).connect() as conn:
+        assert sorted(sa.inspect(conn).get_table_names()) == ["alembic_version", "experiments"]
 
 
 def test_store_refuses_a_foreign_database(tmp_path: object) -> None:

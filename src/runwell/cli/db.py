@@ -68,6 +68,8 @@ def current(state: CliState, uri: str | None) -> None:
     head = migrate.head_revision()
     if revision == head:
         click.echo(f"{revision} (head)")
+    elif revision is not None and not revision.isdigit():
+        click.echo(f"{revision}, not a runwell schema (MLflow's own database?)")
     elif revision is not None and migrate.newer_than_head(revision):
         click.echo(f"{revision}, written by a newer runwell (this one knows up to {head})")
     elif revision is None:

@@ -62,7 +62,14 @@ class _AliasModule(types.ModuleType):
     _runwell_targets: tuple[types.ModuleType, ...]
 
     def __getattr__(self, name: str) -> Any:
-        # Submodules first, so that `mlflow.utils.validation.X` works without an import, as
+        # A name the runwell module defines as something other than a module wins over a
+        # submodule of the same name: `runwell.sklearn.autolog` is a function, though
+        # `runwell/sklearn/autolog.py` exists too.
+        for target in () if name.startswith("_") else self.__dict__.get("_runwell_targets", ()):
+            defined = vars(target).get(name)
+            if defined is not None and not isinstance(defined, types.ModuleType):
+                return defined
+        # Then submodules, so that `mlflow.utils.validation.X` works without an import, as
         # it does after a real `import mlflow`, and `mlflow.sklearn` is the alias module.
         if not name.startswith("_") and _serves(f"{self.__name__}.{name}"):
             try:

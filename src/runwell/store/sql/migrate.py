@@ -66,6 +66,14 @@ def newer_than_head(revision: str) -> bool:
 def _refuse_newer(revision: str, display_url: str) -> InvalidState:
     from runwell._version import __version__
 
+    if not revision.isdigit():  # runwell's revisions are numbers: "0009"
+        return InvalidState(
+            f"The database at {display_url} has a schema runwell does not know (revision "
+            f"{revision}): it looks like MLflow's own database. runwell speaks MLflow's REST "
+            "protocol and reads its model files, but keeps its own database schema: point "
+            "runwell at a new database (or keep serving this one with `mlflow server`). The "
+            "database was left untouched."
+        )
     return InvalidState(
         f"The database at {display_url} was written by a newer runwell: its schema is at "
         f"revision {revision}, and this runwell ({__version__}) knows revisions up to {HEAD}. "
