@@ -37,7 +37,7 @@ $(MLFLOW_STAMP): Makefile
 	test -x $(MLFLOW_VENV)/bin/python || $(PYTHON) -m venv $(MLFLOW_VENV)
 	$(MLFLOW_VENV)/bin/python -m pip install -q --upgrade pip uv
 	$(MLFLOW_VENV)/bin/uv pip install --python $(MLFLOW_VENV)/bin/python -q --compile-bytecode $(FIND_LINKS) \
-		'mlflow>=3.17,<3.18' xgboost-cpu lightgbm statsmodels onnx onnxruntime 'torch==2.13.0' playwright
+		'mlflow>=3.17,<3.18' xgboost-cpu lightgbm statsmodels onnx onnxruntime 'torch==2.13.0' lightning playwright
 	touch $(MLFLOW_STAMP)
 
 mlflow-env: $(MLFLOW_STAMP)
