@@ -227,11 +227,11 @@ def _code_of_answer(code_name: object) -> ErrorCode:
         status = int(str(code_name))
     except ValueError:
         return ErrorCode.INTERNAL_ERROR
-    return _CODE_BY_STATUS.get(status, ErrorCode.INTERNAL_ERROR)
+    return CODE_BY_STATUS.get(status, ErrorCode.INTERNAL_ERROR)
 
 
 # A bare status stands for one code, as MLflow's client reads it (reference §1.4).
-_CODE_BY_STATUS = {
+CODE_BY_STATUS = {
     400: ErrorCode.BAD_REQUEST,
     401: ErrorCode.UNAUTHENTICATED,
     403: ErrorCode.PERMISSION_DENIED,

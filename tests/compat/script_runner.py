@@ -28,6 +28,8 @@ from typing import Any, Literal
 import httpx
 import yaml
 
+from tests.mlflow_server import mlflow_server as stock_mlflow_server
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
 MLFLOW_BIN = ROOT / ".venv-mlflow" / "bin"
@@ -169,37 +171,10 @@ def mlflow_has(module: str) -> bool:
 
 
 @contextmanager
-def mlflow_server(home: Path, db_path: Path, port: int) -> Iterator[str]:
+def mlflow_server(home: Path, db_path: Path) -> Iterator[str]:
     """A stock ``mlflow server`` over an existing SQLite store (runwell can't open its schema)."""
-    log_path = home / "mlflow-server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                *(str(MLFLOW_BIN / "mlflow"), "server", "--backend-store-uri"),
-                *(f"sqlite:///{db_path}", "--host", "127.0.0.1", "--port", str(port)),
-                *("--workers", "1"),
-            ],
-            cwd=home,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(url + "/health", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(log_path.read_text()[-2000:])
-                time.sleep(0.25)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    with stock_mlflow_server(home, f"sqlite:///{db_path}") as url:
+        yield url
 
 
 class _Reader:

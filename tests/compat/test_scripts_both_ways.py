@@ -204,7 +204,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
 
         mlflow_home = homes["local", "mlflow"]
         result.urls["local", "mlflow"] = stack.enter_context(
-            script_runner.mlflow_server(mlflow_home, mlflow_home / "local.db", _free_port())
+            script_runner.mlflow_server(mlflow_home, mlflow_home / "local.db")
         )
         # runwell serves only artifacts under its roots (mlflow serves any local path): the
         # local store's default root, ./runwell-artifacts, is made the served one.

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import math
-import os
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 import runwell
 from runwell import artifacts
 from runwell.entities import RunStatus
 from runwell.errors import InvalidArgument, NotFound
-
-MLFLOW = Path(__file__).resolve().parents[2] / ".venv-mlflow" / "bin" / "mlflow"
+from tests.mlflow_server import MLFLOW
+from tests.mlflow_server import mlflow_server as stock_mlflow_server
 
 pytestmark = [
     pytest.mark.slow,
@@ -30,47 +25,9 @@ pytestmark = [
 def mlflow_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One ``mlflow server`` for the module (it takes seconds to start)."""
     home = tmp_path_factory.mktemp("mlflow-server")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = (home / "mlflow.log").open("wb")
-    process = subprocess.Popen(
-        [
-            str(MLFLOW),
-            "server",
-            "--backend-store-uri",
-            f"sqlite:///{home}/mlflow.db",
-            "--artifacts-destination",
-            str(home / "mlartifacts"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-        ],
-        cwd=home,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(url + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((home / "mlflow.log").read_text()[-2000:])
-            time.sleep(0.25)
+    backend = f"sqlite:///{home}/mlflow.db"
+    with stock_mlflow_server(home, backend, artifacts=home / "mlartifacts", limit_s=90) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture

@@ -5,22 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from runwell.errors import ErrorCode, InvalidArgument, RunwellError, error_for_code
-
-# How MLflow's client names an error it gets without a JSON envelope (reference §1.4).
-_CODE_BY_STATUS = {
-    400: ErrorCode.BAD_REQUEST,
-    401: ErrorCode.UNAUTHENTICATED,
-    403: ErrorCode.PERMISSION_DENIED,
-    404: ErrorCode.ENDPOINT_NOT_FOUND,
-    409: ErrorCode.ALREADY_EXISTS,
-    429: ErrorCode.RESOURCE_EXHAUSTED,
-    499: ErrorCode.CANCELLED,
-    500: ErrorCode.INTERNAL_ERROR,
-    501: ErrorCode.NOT_IMPLEMENTED,
-    503: ErrorCode.TEMPORARILY_UNAVAILABLE,
-    504: ErrorCode.DEADLINE_EXCEEDED,
-}
+from runwell.errors import (
+    CODE_BY_STATUS,
+    ErrorCode,
+    InvalidArgument,
+    RunwellError,
+    error_for_code,
+)
 
 
 def error_to_json(error: RunwellError) -> dict[str, Any]:
@@ -36,7 +27,7 @@ def error_from_response(status: int, body: bytes) -> RunwellError:
     if isinstance(payload, dict) and isinstance(payload.get("error_code"), str):
         message = payload.get("message")
         return error_for_code(payload["error_code"], str(message or f"HTTP {status}"))
-    code = _CODE_BY_STATUS.get(status, ErrorCode.INTERNAL_ERROR)
+    code = CODE_BY_STATUS.get(status, ErrorCode.INTERNAL_ERROR)
     text = body.decode("utf-8", "replace").strip()[:500] or f"HTTP {status}"
     return error_for_code(code.name, f"HTTP {status}: {text}")
 
