@@ -17,6 +17,35 @@ from pathlib import Path
 import httpx
 
 MLFLOW = Path(__file__).resolve().parents[1] / ".venv-mlflow" / "bin" / "mlflow"
+MLFLOW_PYTHON = MLFLOW.with_name("python")
+
+
+def mlflow_client_env(tracking_uri: str, **extra: str) -> dict[str, str]:
+    """The environment for MLflow's client in a subprocess, pointed at ``tracking_uri``
+    (this process's MLFLOW_/RUNWELL_/PYTHON* settings left out). Skips the test without
+    .venv-mlflow, and fails it in CI, which must have it."""
+    import pytest
+
+    if not MLFLOW_PYTHON.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{MLFLOW_PYTHON} is missing (CI requires it: make mlflow-env)")
+        pytest.skip(f"{MLFLOW_PYTHON} is missing: run `make mlflow-env`")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("MLFLOW_", "RUNWELL_", "PYTHON"))
+    }
+    env.update(
+        MLFLOW_TRACKING_URI=tracking_uri,
+        MLFLOW_DISABLE_TELEMETRY="true",
+        DO_NOT_TRACK="true",
+        # A 5xx from the server should fail the flow, not be retried for minutes.
+        MLFLOW_HTTP_REQUEST_MAX_RETRIES="0",
+        MLFLOW_HTTP_REQUEST_TIMEOUT="60",
+        GIT_PYTHON_REFRESH="quiet",
+        **extra,
+    )
+    return env
 
 
 def _free_port() -> int:

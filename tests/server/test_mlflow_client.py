@@ -8,40 +8,22 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from runwell.entities import RunStatus
+from tests.mlflow_server import MLFLOW_PYTHON, mlflow_client_env
 from tests.server.conftest import Live, StartLive
 
 ROOT = Path(__file__).resolve().parents[2]
-MLFLOW_PYTHON = ROOT / ".venv-mlflow" / "bin" / "python"
 FLOWS = Path(__file__).with_name("mlflow_flows")
 
 
 def run_flow(live: Live, script: str, work: Path) -> dict[str, object]:
     """Run ``mlflow_flows/<script>`` with MLflow's client pointed at ``live``."""
-    if not MLFLOW_PYTHON.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{MLFLOW_PYTHON} is missing (CI requires it: make mlflow-env)")
-        pytest.skip(f"{MLFLOW_PYTHON} is missing: run `make mlflow-env`")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("MLFLOW_", "RUNWELL_", "PYTHON"))
-    }
-    env.update(
-        MLFLOW_TRACKING_URI=live.url,
-        MLFLOW_DISABLE_TELEMETRY="true",
-        DO_NOT_TRACK="true",
-        # A 5xx from the server should fail the flow, not be retried for minutes.
-        MLFLOW_HTTP_REQUEST_MAX_RETRIES="0",
-        MLFLOW_HTTP_REQUEST_TIMEOUT="60",
-        GIT_PYTHON_REFRESH="quiet",
-    )
+    env = mlflow_client_env(live.url)
     work.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
         [str(MLFLOW_PYTHON), str(FLOWS / script), str(work)],

@@ -4,17 +4,16 @@ get MLflow's answers, and a delivery it triggers must reach the receiver signed.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.mlflow_server import MLFLOW_PYTHON, mlflow_client_env
 from tests.webhooks.conftest import Receiver, Server
 
 pytestmark = pytest.mark.usefixtures("allow_loopback")
 
-MLFLOW_PYTHON = Path(__file__).resolve().parents[2] / ".venv-mlflow" / "bin" / "python"
 
 FLOW = """
 import json, sys
@@ -68,20 +67,7 @@ print(json.dumps({
 def test_mlflow_client_manages_webhooks(
     server: Server, receiver: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not MLFLOW_PYTHON.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{MLFLOW_PYTHON} is missing (CI requires it: make mlflow-env)")
-        pytest.skip(f"{MLFLOW_PYTHON} is missing: run `make mlflow-env`")
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "RUNWELL_", "PYTHON"))
-    }
-    env.update(
-        MLFLOW_TRACKING_URI=server.url,
-        MLFLOW_DISABLE_TELEMETRY="true",
-        DO_NOT_TRACK="true",
-        MLFLOW_HTTP_REQUEST_MAX_RETRIES="0",
-        GIT_PYTHON_REFRESH="quiet",
-    )
+    env = mlflow_client_env(server.url)
     done = subprocess.run(
         [str(MLFLOW_PYTHON), "-c", FLOW, receiver.url],
         cwd=tmp_path,

@@ -4,34 +4,19 @@ MLFLOW_TRACKING_TOKEN both work for the whole tracking flow; no credentials fail
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from runwell.entities.auth import ResourceType
+from tests.mlflow_server import MLFLOW_PYTHON, mlflow_client_env
 from tests.server.auth.conftest import PASSWORD, Secured
-from tests.server.test_mlflow_client import FLOWS, MLFLOW_PYTHON
+from tests.server.test_mlflow_client import FLOWS
 
 
 def _flow(secured: Secured, work: Path, **credentials: str) -> subprocess.CompletedProcess[str]:
-    if not MLFLOW_PYTHON.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{MLFLOW_PYTHON} is missing (CI requires it: make mlflow-env)")
-        pytest.skip(f"{MLFLOW_PYTHON} is missing: run `make mlflow-env`")
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "RUNWELL_", "PYTHON"))
-    }
-    env.update(
-        MLFLOW_TRACKING_URI=secured.url,
-        MLFLOW_DISABLE_TELEMETRY="true",
-        DO_NOT_TRACK="true",
-        MLFLOW_HTTP_REQUEST_MAX_RETRIES="0",
-        MLFLOW_HTTP_REQUEST_TIMEOUT="60",
-        GIT_PYTHON_REFRESH="quiet",
-        **credentials,
-    )
+    env = mlflow_client_env(secured.url, **credentials)
     work.mkdir(parents=True, exist_ok=True)
     return subprocess.run(
         [str(MLFLOW_PYTHON), str(FLOWS / "basic_flow.py"), str(work)],
